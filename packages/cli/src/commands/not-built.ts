@@ -1,0 +1,50 @@
+import { TributaryError } from "@tributary/core";
+import type { Command } from "commander";
+
+/** The subcommands of DESIGN.md section 7 whose connectors have not landed yet. */
+const PLANNED = [
+  { name: "source", summary: "run a source connector", arrivesWith: "the PostgreSQL source connector" },
+  { name: "sink", summary: "run a sink connector", arrivesWith: "the sink connectors" },
+  {
+    name: "precheck",
+    summary: "check source/target prerequisites; exit 1 on a failure",
+    arrivesWith: "the connectors",
+  },
+  { name: "verify", summary: "compare source and target tables", arrivesWith: "the sink connectors" },
+  {
+    name: "sequences",
+    summary: "copy sequence values to the target before cut-over",
+    arrivesWith: "the sink connectors",
+  },
+  {
+    name: "replay",
+    summary: "rebuild a target from the start of its topics",
+    arrivesWith: "the sink connectors",
+  },
+  {
+    name: "release",
+    summary: "drop slot, publication, triggers and helper tables",
+    arrivesWith: "the PostgreSQL source connector",
+  },
+  {
+    name: "status",
+    summary: "lag: slot/binlog behind, consumer lag, last latency",
+    arrivesWith: "the connectors",
+  },
+] as const;
+
+export function registerNotBuiltCommands(program: Command): void {
+  for (const { name, summary, arrivesWith } of PLANNED) {
+    program
+      .command(name)
+      .description(`${summary} (not built yet)`)
+      .requiredOption("--config <file>", "connector config file (YAML or JSON)")
+      .allowUnknownOption()
+      .action(() => {
+        throw new TributaryError(
+          "TRB_NOT_IMPLEMENTED",
+          `'tributary ${name}' is not built yet; it arrives with ${arrivesWith}`,
+        );
+      });
+  }
+}

@@ -1,0 +1,69 @@
+import { isTributaryError } from "@tributary/core";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { registerNotBuiltCommands } from "./commands/not-built.js";
+import { runTail } from "./commands/tail.js";
+import { cliVersion } from "./version.js";
+
+export function buildProgram(): Command {
+  const program = new Command("tributary")
+    .description("Change-data-capture connectors: databases → Kafka → databases")
+    .version(cliVersion(), "-V, --version")
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command("tail")
+    .description("decode the events of a topic and print them as JSON lines")
+    .argument("<topic>", "topic to read, e.g. shop.public.orders")
+    .option("--from-beginning", "start at the earliest retained event instead of the end", false)
+    .option("--idle-exit <seconds>", "exit after this many seconds without a new event", positiveNumber)
+    .option("--max <n>", "exit after printing this many events", positiveInteger)
+    .option(
+      "--brokers <list>",
+      "comma-separated host:port list (default: the config's kafka.brokers or 127.0.0.1:9092)",
+    )
+    .option("--config <file>", "take the Kafka settings from this connector config file")
+    .option("--schemas-topic <topic>", "schema store topic (default: <topic prefix>._schemas)")
+    .action(async (topic: string, options: TailCliOptions) => {
+      await runTail({ topic, ...options });
+    });
+
+  registerNotBuiltCommands(program);
+  return program;
+}
+
+interface TailCliOptions {
+  fromBeginning: boolean;
+  idleExit?: number;
+  max?: number;
+  brokers?: string;
+  config?: string;
+  schemasTopic?: string;
+}
+
+/** Runs the command line; returns the exit code (0 ok, 1 failure, 2 usage or not built). */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    process.stderr.write(`${isTributaryError(error) ? error.message : String(error)}\n`);
+    if (isTributaryError(error, "TRB_NOT_IMPLEMENTED") || isTributaryError(error, "TRB_USAGE")) return 2;
+    return 1;
+  }
+}
+
+function positiveNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError("expected a positive number");
+  return parsed;
+}
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0)
+    throw new InvalidArgumentError("expected a positive whole number");
+  return parsed;
+}

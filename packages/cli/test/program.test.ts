@@ -1,0 +1,58 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url));
+const run = promisify(execFile);
+
+/** Runs the CLI from its TypeScript source in a child process. */
+async function tributary(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", bin, ...args], {
+      env: { ...process.env, NODE_OPTIONS: "--conditions=source" },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe("tributary command line", () => {
+  it("prints help listing every subcommand of the design", async () => {
+    const { code, stdout } = await tributary("--help");
+    expect(code).toBe(0);
+    for (const command of [
+      "source",
+      "sink",
+      "precheck",
+      "verify",
+      "sequences",
+      "replay",
+      "release",
+      "tail",
+      "status",
+    ]) {
+      expect(stdout).toMatch(new RegExp(`^\\s+${command}\\b`, "m"));
+    }
+  });
+
+  it("prints its version", async () => {
+    const { code, stdout } = await tributary("--version");
+    expect(code).toBe(0);
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it("says a subcommand is not built yet and exits 2", async () => {
+    const { code, stderr } = await tributary("source", "--config", "x.yaml");
+    expect(code).toBe(2);
+    expect(stderr).toContain("[TRB_NOT_IMPLEMENTED] 'tributary source' is not built yet");
+  });
+
+  it("exits 2 on a usage error", async () => {
+    const { code, stderr } = await tributary("tail", "--max", "0", "t.a.b");
+    expect(code).toBe(2);
+    expect(stderr).toContain("expected a positive whole number");
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * Stable error codes. A code never changes meaning once released: operators grep for them,
+ * and retry decisions are made on `retriable`, never on message text.
+ */
+export type ErrorCode =
+  | "TRB_CFG_INVALID"
+  | "TRB_CFG_FILE"
+  | "TRB_CODEC_NOT_SINGLE_OBJECT"
+  | "TRB_CODEC_FINGERPRINT_MISMATCH"
+  | "TRB_CODEC_ENCODE"
+  | "TRB_CODEC_DECODE"
+  | "TRB_SCHEMA_INVALID"
+  | "TRB_SCHEMA_UNKNOWN"
+  | "TRB_SCHEMA_STORE"
+  | "TRB_EVENT_TOO_LARGE"
+  | "TRB_KAFKA"
+  | "TRB_KAFKA_UNREACHABLE"
+  | "TRB_TOPIC_MISSING"
+  | "TRB_RETRY_DEADLINE"
+  | "TRB_SHUTDOWN"
+  | "TRB_NOT_IMPLEMENTED"
+  | "TRB_USAGE";
+
+export interface TributaryErrorOptions {
+  retriable?: boolean;
+  cause?: unknown;
+  /** Structured facts for logs (topic, table, key, …). Never secrets. */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Base of every error Tributary raises on purpose. The message says what happened and what to
+ * do; `String(err)` reads `[CODE] message`.
+ */
+export class TributaryError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+  readonly details: Record<string, unknown>;
+  /** The message without its `[CODE]` prefix, for wrapping into another error's message. */
+  readonly reason: string;
+
+  constructor(code: ErrorCode, message: string, options: TributaryErrorOptions = {}) {
+    super(`[${code}] ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "TributaryError";
+    this.code = code;
+    this.reason = message;
+    this.retriable = options.retriable ?? false;
+    this.details = options.details ?? {};
+  }
+}
+
+export function isTributaryError(error: unknown, code?: ErrorCode): error is TributaryError {
+  return error instanceof TributaryError && (code === undefined || error.code === code);
+}

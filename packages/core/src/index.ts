@@ -1,0 +1,73 @@
+export * from "./avro/index.js";
+export {
+  connectorNameSchema,
+  type HttpConfig,
+  httpConfigSchema,
+  type KafkaConfig,
+  kafkaConfigSchema,
+  logConfigSchema,
+  type RetryConfig,
+  retryConfigSchema,
+  type ThrottleConfig,
+  throttleConfigSchema,
+  topicPrefixSchema,
+} from "./config/common-schema.js";
+export { ENV_PREFIX, readEnvOverrides } from "./config/env-overrides.js";
+export { type LoadConfigOptions, loadConfig } from "./config/load-config.js";
+export { classifyError, isRetriable, type Retriability } from "./errors/retriable.js";
+export {
+  type ErrorCode,
+  isTributaryError,
+  TributaryError,
+  type TributaryErrorOptions,
+} from "./errors/TributaryError.js";
+export {
+  type ChangeEvent,
+  type ColumnValue,
+  type Envelope,
+  EVENT_HEADERS,
+  type Operation,
+  type Row,
+  type SourceInfo,
+  type TransactionInfo,
+} from "./events/change-event.js";
+export { type JsonValue, toJsonValue } from "./events/to-json.js";
+export type {
+  EventPublisher,
+  EventSubscriber,
+  IncomingRecord,
+  OutgoingRecord,
+  RecordBatch,
+  SubscribeOptions,
+  TopicAdmin,
+  TopicPartitionOffset,
+  TopicSpec,
+} from "./kafka/event-bus.js";
+export { KafkaEventPublisher, recordSize, splitIntoRequests } from "./kafka/KafkaEventPublisher.js";
+export { KafkaEventSubscriber, type KafkaSubscriberOptions } from "./kafka/KafkaEventSubscriber.js";
+export { KafkaTopicAdmin } from "./kafka/KafkaTopicAdmin.js";
+export {
+  type InternalTopicKind,
+  internalTopic,
+  sanitizeTopicSegment,
+  tableTopic,
+  topicPrefixOf,
+} from "./kafka/topic-names.js";
+export {
+  createLogger,
+  type Logger,
+  type LoggerOptions,
+  REDACT_PATHS,
+  redactSecrets,
+} from "./observability/logger.js";
+export {
+  createMetricsRegistry,
+  type HealthReport,
+  MetricsServer,
+  type MetricsServerOptions,
+} from "./observability/MetricsServer.js";
+export { SchemaStore, type SchemaStoreOptions } from "./schema-store/SchemaStore.js";
+export { Lifecycle } from "./util/Lifecycle.js";
+export { type RetryOptions, retry } from "./util/retry.js";
+export { sleep } from "./util/sleep.js";
+export { type ThrottleLimits, TokenBucketThrottle } from "./util/TokenBucketThrottle.js";

@@ -1,0 +1,152 @@
+import type { Consumer, EachBatchPayload, IHeaders } from "kafkajs";
+import type { KafkaConfig } from "../config/common-schema.js";
+import { TributaryError } from "../errors/TributaryError.js";
+import type { Logger } from "../observability/logger.js";
+import type {
+  EventSubscriber,
+  IncomingRecord,
+  RecordBatch,
+  SubscribeOptions,
+  TopicPartitionOffset,
+} from "./event-bus.js";
+import { createKafka } from "./kafka-client.js";
+
+export interface KafkaSubscriberOptions {
+  /** Partitions fetched and handled at once (each partition still in order). */
+  partitionsConsumedConcurrently?: number;
+  maxBytesPerPartition?: number;
+}
+
+/**
+ * A consumer-group member with manual commits only: offsets move in Kafka only when `commit`
+ * is called, so the caller decides what is durable. An error thrown by `onBatch` stops the
+ * subscriber and rejects `finished`; the failed batch is not committed.
+ */
+export class KafkaEventSubscriber implements EventSubscriber {
+  private consumer: Consumer | undefined;
+  private failure: ((error: unknown) => void) | undefined;
+  private stopped: (() => void) | undefined;
+  readonly finished: Promise<void>;
+
+  constructor(
+    private readonly config: KafkaConfig,
+    private readonly clientId: string,
+    private readonly logger: Logger,
+    private readonly options: KafkaSubscriberOptions = {},
+  ) {
+    this.finished = new Promise<void>((resolve, reject) => {
+      this.stopped = resolve;
+      this.failure = reject;
+    });
+    // A failure nobody awaits must not crash the process as an unhandled rejection.
+    this.finished.catch(() => undefined);
+  }
+
+  async start(options: SubscribeOptions): Promise<void> {
+    if (this.consumer) throw new Error("subscriber already started");
+    const consumer = createKafka(this.config, this.clientId, this.logger).consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: this.options.maxBytesPerPartition ?? 8 * 1024 * 1024,
+      maxBytes: this.config.maxMessageBytes,
+      retry: { retries: 5, restartOnFailure: async () => false },
+    });
+    this.consumer = consumer;
+    const joined = new Promise<void>((resolve) => {
+      consumer.on(consumer.events.GROUP_JOIN, () => resolve());
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.fail(event.payload.error);
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: toTopicList(options.topics), fromBeginning: options.fromBeginning });
+    } catch (error) {
+      await consumer.disconnect().catch(() => undefined);
+      this.consumer = undefined;
+      throw new TributaryError(
+        "TRB_KAFKA",
+        `cannot subscribe group ${options.groupId} to ${String(options.topics)} at ${this.config.brokers.join(", ")}: ${(error as Error).message}`,
+        { retriable: (error as { retriable?: boolean }).retriable ?? true, cause: error },
+      );
+    }
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: async (payload) => this.handleBatch(payload, options),
+    });
+    await joined;
+  }
+
+  async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    if (!this.consumer) throw new Error("subscriber not started");
+    await this.consumer.commitOffsets(
+      offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: offset.toString() })),
+    );
+  }
+
+  seek({ topic, partition, offset }: TopicPartitionOffset): void {
+    if (!this.consumer) throw new Error("subscriber not started");
+    this.consumer.seek({ topic, partition, offset: offset.toString() });
+  }
+
+  async stop(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    if (consumer) await consumer.disconnect();
+    this.stopped?.();
+  }
+
+  private async handleBatch(payload: EachBatchPayload, options: SubscribeOptions): Promise<void> {
+    const { batch, isRunning, isStale, heartbeat } = payload;
+    if (!isRunning() || isStale() || batch.messages.length === 0) return;
+    const records: IncomingRecord[] = batch.messages.map((message) => ({
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: BigInt(message.offset),
+      key: message.key,
+      value: message.value,
+      headers: toHeaders(message.headers),
+      timestampMs: Number(message.timestamp),
+    }));
+    const recordBatch: RecordBatch = {
+      topic: batch.topic,
+      partition: batch.partition,
+      records,
+      highWatermark: BigInt(batch.highWatermark),
+    };
+    try {
+      await options.onBatch(recordBatch);
+    } catch (error) {
+      this.fail(error);
+      // Leave the batch unresolved so nothing past it counts as consumed.
+      throw error;
+    }
+    await heartbeat();
+  }
+
+  private fail(error: unknown): void {
+    this.logger.error({ err: error }, "subscriber stopped on an error");
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    // Disconnecting from inside eachBatch would wait for the batch itself: do it afterwards.
+    setImmediate(() => {
+      void consumer?.disconnect().catch(() => undefined);
+    });
+    this.failure?.(error);
+  }
+}
+
+function toTopicList(topics: string[] | RegExp): (string | RegExp)[] {
+  return Array.isArray(topics) ? topics : [topics];
+}
+
+function toHeaders(headers: IHeaders | undefined): Record<string, Buffer> {
+  const result: Record<string, Buffer> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) result[name] = Buffer.isBuffer(first) ? first : Buffer.from(first);
+  }
+  return result;
+}

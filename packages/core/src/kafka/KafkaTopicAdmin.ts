@@ -1,0 +1,69 @@
+import type { Admin } from "kafkajs";
+import type { KafkaConfig } from "../config/common-schema.js";
+import type { Logger } from "../observability/logger.js";
+import type { TopicAdmin, TopicSpec } from "./event-bus.js";
+import { createKafka, kafkaUnreachable } from "./kafka-client.js";
+
+export class KafkaTopicAdmin implements TopicAdmin {
+  private readonly admin: Admin;
+  private connected: Promise<void> | undefined;
+
+  constructor(
+    private readonly config: KafkaConfig,
+    clientId: string,
+    logger: Logger,
+  ) {
+    this.admin = createKafka(config, clientId, logger).admin();
+  }
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    await this.connect();
+    const existing = new Set(await this.admin.listTopics());
+    const missing = specs.filter((spec) => !existing.has(spec.topic));
+    if (missing.length === 0) return;
+    const replicationFactor = await this.replicationFactor();
+    await this.admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((spec) => ({
+        topic: spec.topic,
+        numPartitions: spec.partitions ?? 1,
+        replicationFactor,
+        configEntries: Object.entries({
+          ...(spec.compacted ? { "cleanup.policy": "compact" } : {}),
+          "max.message.bytes": String(this.config.maxMessageBytes),
+          ...spec.config,
+        }).map(([name, value]) => ({ name, value })),
+      })),
+    });
+  }
+
+  async endOffsets(topic: string): Promise<Map<number, bigint>> {
+    await this.connect();
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map(({ partition, high }) => [partition, BigInt(high)]));
+  }
+
+  async listTopics(): Promise<string[]> {
+    await this.connect();
+    return this.admin.listTopics();
+  }
+
+  async close(): Promise<void> {
+    if (this.connected) await this.admin.disconnect();
+    this.connected = undefined;
+  }
+
+  /** Three replicas where the cluster has them, else as many as there are brokers. */
+  private async replicationFactor(): Promise<number> {
+    const { brokers } = await this.admin.describeCluster();
+    return Math.min(3, brokers.length);
+  }
+
+  private connect(): Promise<void> {
+    this.connected ??= this.admin.connect().catch((error: unknown) => {
+      this.connected = undefined;
+      throw kafkaUnreachable(this.config, error);
+    });
+    return this.connected;
+  }
+}

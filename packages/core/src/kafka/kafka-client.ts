@@ -1,0 +1,59 @@
+import kafkajs, { type KafkaConfig as KafkaJsConfig, type logCreator } from "kafkajs";
+import snappyCodec from "kafkajs-snappy";
+import type { KafkaConfig } from "../config/common-schema.js";
+import { TributaryError } from "../errors/TributaryError.js";
+import type { Logger } from "../observability/logger.js";
+
+const { Kafka, logLevel, CompressionCodecs, CompressionTypes } = kafkajs;
+
+CompressionCodecs[CompressionTypes.Snappy] = snappyCodec;
+
+export const COMPRESSION = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+  snappy: CompressionTypes.Snappy,
+} as const;
+
+/** kafkajs logs through our pino logger, one level down (its info is chatty). */
+function pinoLogCreator(logger: Logger): logCreator {
+  return () =>
+    ({ level, log }) => {
+      const { message, ...rest } = log;
+      const fields = { ...rest, lib: "kafkajs" };
+      if (level === logLevel.ERROR) logger.warn(fields, message);
+      else if (level === logLevel.WARN) logger.info(fields, message);
+      else logger.debug(fields, message);
+    };
+}
+
+export function createKafka(
+  config: KafkaConfig,
+  clientId: string,
+  logger: Logger,
+): InstanceType<typeof Kafka> {
+  const options: KafkaJsConfig = {
+    clientId: config.clientId ?? clientId,
+    brokers: config.brokers,
+    ssl: config.ssl,
+    connectionTimeout: config.connectionTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    logLevel: logLevel.INFO,
+    logCreator: pinoLogCreator(logger.child({ component: "kafka" })),
+    // Our own retry loops own the deadlines; kafkajs retries a little for transient blips.
+    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5_000 },
+  };
+  if (config.sasl) {
+    const { mechanism, username, password } = config.sasl;
+    options.sasl = { mechanism, username, password } as KafkaJsConfig["sasl"];
+  }
+  return new Kafka(options);
+}
+
+export function kafkaUnreachable(config: KafkaConfig, error: unknown): TributaryError {
+  return new TributaryError(
+    "TRB_KAFKA_UNREACHABLE",
+    `cannot connect to Kafka at ${config.brokers.join(", ")}: ${(error as Error).message}; ` +
+      "check kafka.brokers and that the brokers are running",
+    { retriable: true, cause: error },
+  );
+}

@@ -1,0 +1,30 @@
+import { randomUUID } from "node:crypto";
+import kafkajs from "kafkajs";
+import { createLogger, type KafkaConfig, kafkaConfigSchema } from "../../packages/core/src/index.js";
+
+/** The local stack's broker with production defaults for everything else. */
+export const testKafka: KafkaConfig = kafkaConfigSchema.parse({
+  brokers: [process.env.TRIBUTARY_TEST_BROKER ?? "127.0.0.1:9092"],
+});
+
+export const quietLogger = createLogger({
+  level: process.env.TEST_LOG_LEVEL === "debug" ? "debug" : "silent",
+});
+
+/** Names unique to one test, so tests never see each other's topics or groups. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${randomUUID().replaceAll("-", "").slice(0, 10)}`;
+}
+
+/** Deletes topics a test created; missing ones are ignored. */
+export async function deleteTopics(topics: string[]): Promise<void> {
+  const admin = new kafkajs.Kafka({ brokers: testKafka.brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const present = topics.filter((t) => existing.has(t));
+    if (present.length > 0) await admin.deleteTopics({ topics: present, timeout: 30_000 });
+  } finally {
+    await admin.disconnect();
+  }
+}
