@@ -21,9 +21,9 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["packages/*/test/**/*.it.test.ts", "test/**/*.it.test.ts"],
+          // Run one file at a time against the shared local stack: `npm run test:it` passes
+          // --no-file-parallelism (vitest 3 has no per-project setting for it).
           globalSetup: ["./test/global-setup.ts"],
-          // One file at a time against the shared local stack (2 cores).
-          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

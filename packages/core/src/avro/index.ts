@@ -1,0 +1,52 @@
+export { toAvroName, toUniqueAvroNames } from "./avro-names.js";
+export type {
+  AvroArraySchema,
+  AvroEnumSchema,
+  AvroField,
+  AvroFixedSchema,
+  AvroJson,
+  AvroMapSchema,
+  AvroNamedSchema,
+  AvroObjectSchema,
+  AvroPrimitiveName,
+  AvroPrimitiveSchema,
+  AvroRecordSchema,
+  AvroSchema,
+  AvroUnionSchema,
+} from "./avro-schema.js";
+export { isValidAvroName } from "./avro-schema.js";
+export type { Fingerprint } from "./canonical-form.js";
+export {
+  extendedCanonicalForm,
+  fingerprintFromBytes,
+  fingerprintOfText,
+  fingerprintToBytes,
+  isFingerprint,
+  parsingCanonicalForm,
+  parsingFingerprint,
+  schemaFingerprint,
+} from "./canonical-form.js";
+export type { WriterSchema } from "./codec.js";
+export {
+  compileSchema,
+  decode,
+  decodeBody,
+  encode,
+  encodeBody,
+  isSingleObject,
+  peekFingerprint,
+  SINGLE_OBJECT_HEADER_LENGTH,
+} from "./codec.js";
+export { CRC64_AVRO_EMPTY, crc64Avro } from "./crc64-avro.js";
+export { formatDecimal, toUnscaled } from "./decimal.js";
+export type { FixedSchemas } from "./fixed-schemas.js";
+export { fixedSchemas, fixedSchemasDirectory } from "./fixed-schemas.js";
+export type { ColumnDescription, ColumnType, TableDescription, TableSchemas } from "./table-schema.js";
+export {
+  buildTableSchemas,
+  COLUMN_PROPERTY,
+  columnNameOf,
+  columnTypeToAvro,
+  SOURCE_TYPE_PROPERTY,
+  tableNamespace,
+} from "./table-schema.js";
