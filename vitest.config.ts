@@ -1,15 +1,19 @@
 import { defineConfig } from "vitest/config";
 
 // Workspace packages resolve to their TypeScript sources through the "source" export condition.
+// Tests run on vite's server side, which reads `ssr.resolve`; `resolve` alone only reaches the browser side.
 const resolve = { conditions: ["source"] };
+const ssr = { resolve: { conditions: ["source"], externalConditions: ["source"] } };
 
 export default defineConfig({
   resolve,
+  ssr,
   test: {
     reporters: ["default", "./test/summary-reporter.ts"],
     projects: [
       {
         resolve,
+        ssr,
         test: {
           name: "unit",
           include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
@@ -18,6 +22,7 @@ export default defineConfig({
       },
       {
         resolve,
+        ssr,
         test: {
           name: "integration",
           include: ["packages/*/test/**/*.it.test.ts", "test/**/*.it.test.ts"],
