@@ -147,7 +147,52 @@ class UuidType extends avsc.types.LogicalType {
   }
 }
 
-const LOGICAL_TYPES = { decimal: DecimalType, uuid: UuidType } as const;
+/**
+ * Logical type of the string branch that sits beside a `decimal` in the union of a column that
+ * may also hold NaN, Infinity or -Infinity (PostgreSQL `numeric`): the string is one of those
+ * three words. Readers that do not know the logical type see a plain string.
+ */
+export const NUMERIC_SPECIAL_LOGICAL_TYPE = "tributary-numeric-special";
+/** The values the numeric-special branch holds, in the text form PostgreSQL writes them. */
+export const NUMERIC_SPECIAL_VALUES: readonly string[] = ["NaN", "Infinity", "-Infinity"];
+
+function isNumericSpecial(value: unknown): value is string {
+  return value === "NaN" || value === "Infinity" || value === "-Infinity";
+}
+
+/** `tributary-numeric-special` on `string`: exactly `NaN`, `Infinity` or `-Infinity`. */
+class NumericSpecialType extends avsc.types.LogicalType {
+  constructor(schema: Readonly<Record<string, unknown>>, opts: avsc.ForSchemaOptions) {
+    super(schema, opts);
+    if (this.underlyingType.typeName !== "string") {
+      throw new Error(
+        `the ${NUMERIC_SPECIAL_LOGICAL_TYPE} logical type needs string, not ${this.underlyingType.typeName}`,
+      );
+    }
+  }
+
+  explain(value: unknown): string | undefined {
+    return isNumericSpecial(value) ? undefined : `expected one of ${NUMERIC_SPECIAL_VALUES.join(", ")}`;
+  }
+
+  protected override _fromValue(value: unknown): unknown {
+    return value;
+  }
+
+  protected override _toValue(value: unknown): unknown {
+    return isNumericSpecial(value) ? value : undefined;
+  }
+
+  protected override _resolve(type: avsc.Type): ((value: unknown) => unknown) | undefined {
+    return type instanceof NumericSpecialType || type.typeName === "string" ? (value) => value : undefined;
+  }
+}
+
+const LOGICAL_TYPES = {
+  decimal: DecimalType,
+  uuid: UuidType,
+  [NUMERIC_SPECIAL_LOGICAL_TYPE]: NumericSpecialType,
+} as const;
 
 function typeHook(schema: unknown): avsc.Type | undefined {
   if (schema === "long") {
@@ -192,6 +237,11 @@ export function explainInvalid(type: avsc.Type, value: unknown): string {
     const only = branches[0];
     if (branches.length === 1 && only !== undefined) {
       return explainInvalid(only, value);
+    }
+    const decimal = branches.find((branch): branch is DecimalType => branch instanceof DecimalType);
+    if (branches.length === 2 && decimal && branches.some((branch) => branch instanceof NumericSpecialType)) {
+      const reason = decimal.explain(value) ?? "expected a decimal";
+      return `${reason}; the only other values allowed are ${NUMERIC_SPECIAL_VALUES.join(", ")}`;
     }
     return `expected one of the union's branches: ${type.types.map((branch) => branch.typeName).join(", ")}`;
   }

@@ -9,6 +9,7 @@ import type { AvroField, AvroJson, AvroRecordSchema, AvroSchema } from "./avro-s
 import { stableJson } from "./canonical-form.js";
 import { DecimalRangeError, toUnscaled, unscaledToBytes } from "./decimal.js";
 import { fixedSchemas } from "./fixed-schemas.js";
+import { NUMERIC_SPECIAL_LOGICAL_TYPE, NUMERIC_SPECIAL_VALUES } from "./logical-types.js";
 
 export type ColumnType =
   | { kind: "boolean" }
@@ -18,7 +19,18 @@ export type ColumnType =
   | { kind: "double" }
   | { kind: "string" }
   | { kind: "bytes" }
-  | { kind: "decimal"; precision: number; scale: number }
+  | {
+      kind: "decimal";
+      precision: number;
+      scale: number;
+      /**
+       * The column may also hold `NaN`, `Infinity` and `-Infinity` (PostgreSQL `numeric`). The
+       * Avro type is then the union of the decimal and a string branch of logical type
+       * `tributary-numeric-special` holding exactly one of those three words; in memory both are
+       * strings (`"12.50"`, `"NaN"`).
+       */
+      specialValues?: boolean;
+    }
   | { kind: "date" }
   | { kind: "time-micros" }
   | { kind: "timestamp-micros" }
@@ -181,7 +193,18 @@ export function buildTableSchemas(table: TableDescription): TableSchemas {
   return { key, value, fieldNames };
 }
 
-/** The Avro type of a column type (without the null branch of a nullable column). */
+/**
+ * `schema` with a leading null branch. A union (a decimal with special values) gets the null
+ * added to its own branches, since Avro forbids a union directly inside a union.
+ */
+function nullableAvro(schema: AvroSchema): AvroSchema {
+  return Array.isArray(schema) ? ["null", ...schema] : ["null", schema];
+}
+
+/**
+ * The Avro type of a column type (without the null branch of a nullable column). A decimal with
+ * `specialValues` is a union (see `nullableAvro`).
+ */
 export function columnTypeToAvro(type: ColumnType): AvroSchema {
   switch (type.kind) {
     case "boolean":
@@ -205,7 +228,10 @@ export function columnTypeToAvro(type: ColumnType): AvroSchema {
           `decimal(${precision},${scale}) is not a valid decimal: need 1 <= precision and 0 <= scale <= precision`,
         );
       }
-      return { type: "bytes", logicalType: "decimal", precision, scale };
+      const decimal: AvroSchema = { type: "bytes", logicalType: "decimal", precision, scale };
+      return type.specialValues === true
+        ? [decimal, { type: "string", logicalType: NUMERIC_SPECIAL_LOGICAL_TYPE }]
+        : decimal;
     }
     case "date":
       return { type: "int", logicalType: "date" };
@@ -217,7 +243,7 @@ export function columnTypeToAvro(type: ColumnType): AvroSchema {
       return { type: "string", logicalType: "uuid" };
     case "array": {
       const items = columnTypeToAvro(type.items);
-      return { type: "array", items: type.itemsNullable ? ["null", items] : items };
+      return { type: "array", items: type.itemsNullable ? nullableAvro(items) : items };
     }
   }
 }
@@ -238,7 +264,7 @@ function columnField(column: ColumnDescription, name: string, where: string): Av
     properties[COLUMN_PROPERTY] = column.name;
   }
   if (column.nullable) {
-    return { name, type: ["null", avroType], default: null, ...properties };
+    return { name, type: nullableAvro(avroType), default: null, ...properties };
   }
   const avroDefault =
     column.default === undefined || column.default === null
@@ -252,8 +278,9 @@ function columnField(column: ColumnDescription, name: string, where: string): Av
 /**
  * A column default in Avro's JSON form for field defaults: bytes and decimals as ISO-8859-1
  * strings of their bytes, longs as JSON numbers. Returns undefined for values JSON cannot
- * carry exactly (NaN, ±Infinity, longs beyond 2^53): the field then has no Avro default
- * (Avro defaults only serve readers of older data; the source keeps the real one).
+ * carry exactly (NaN, ±Infinity, longs beyond 2^53) and for a decimal's special values (a
+ * union's default must be of its first branch): the field then has no Avro default (Avro
+ * defaults only serve readers of older data; the source keeps the real one).
  */
 export function defaultToAvroJson(type: ColumnType, value: ColumnValue, where: string): AvroJson | undefined {
   const mismatch = (expected: string) =>
@@ -291,6 +318,14 @@ export function defaultToAvroJson(type: ColumnType, value: ColumnValue, where: s
       if (!Buffer.isBuffer(value)) throw mismatch("a Buffer");
       return value.toString("latin1");
     case "decimal":
+      if (
+        type.specialValues === true &&
+        typeof value === "string" &&
+        NUMERIC_SPECIAL_VALUES.includes(value)
+      ) {
+        // Avro takes a union field's default from its first branch, the decimal.
+        return undefined;
+      }
       try {
         return unscaledToBytes(toUnscaled(value, type.precision, type.scale)).toString("latin1");
       } catch (error) {
