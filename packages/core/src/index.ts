@@ -46,6 +46,7 @@ export type {
 export { KafkaEventPublisher, recordSize, splitIntoRequests } from "./kafka/KafkaEventPublisher.js";
 export { KafkaEventSubscriber, type KafkaSubscriberOptions } from "./kafka/KafkaEventSubscriber.js";
 export { KafkaTopicAdmin } from "./kafka/KafkaTopicAdmin.js";
+export { readCompactedTopic } from "./kafka/read-compacted-topic.js";
 export {
   type InternalTopicKind,
   internalTopic,

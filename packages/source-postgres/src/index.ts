@@ -1,2 +1,9 @@
-/** Version of this package, until the connector itself lands (see the open issues). */
-export const packageName = "@tributary/source-postgres";
+export { type PostgresSourceConfig, postgresSourceConfigSchema, replicationName } from "./config.js";
+export { PostgresSourceConnector } from "./PostgresSourceConnector.js";
+export {
+  checkSourcePrerequisites,
+  formatProblem,
+  type PrecheckProblem,
+  type ReleaseReport,
+  releaseSource,
+} from "./setup/index.js";

@@ -1,0 +1,344 @@
+import type { Logger, OutgoingRecord, Row, SourceInfo } from "@tributary/core";
+import { TributaryError } from "@tributary/core";
+import type { OutboundBatcher } from "../pipeline/OutboundBatcher.js";
+import type { Lsn } from "../replication/lsn.js";
+import type { PgoutputMessage, RelationMessage, TupleData } from "../replication/pgoutput-messages.js";
+import type { PgoutputPluginOutput } from "../replication/TributaryPgoutputPlugin.js";
+import type { CapturedTable, RelationShape } from "./CapturedTable.js";
+import { keyOf, type RecordOptions, rowFromTuple, toRecords } from "./change-events.js";
+import type { HelperTableKind } from "./helper-tables.js";
+
+/** What the stream needs from the connector around it. */
+export interface ChangeStreamContext {
+  connectorName: string;
+  database: string;
+  origin: string;
+  records: RecordOptions;
+  batcher: OutboundBatcher;
+  logger: Logger;
+  /** The helper table a relation is, if it is one. */
+  helperKind(schema: string, table: string): HelperTableKind | undefined;
+  isSelected(schema: string, table: string): boolean;
+  /** The relation as the catalog has it now: its key (primary key, else identity index) and column facts. */
+  catalogShape(oid: number): Promise<RelationShape | undefined>;
+  /** Builds and registers the schemas of a table version. */
+  prepareTable(shape: RelationShape): Promise<CapturedTable>;
+  /** A row inserted into tributary_ddl, at its place in the stream. */
+  onDdl(row: Record<string, string | null>, source: SourceInfo): Promise<OutgoingRecord[]>;
+  onTypeChanged(typeOid: number): void;
+  countEvent(table: CapturedTable, op: string, bytes: number): void;
+}
+
+interface OpenTransaction {
+  xid: number;
+  commitTsMs: bigint;
+  origin: string;
+  totalOrder: bigint;
+  perTable: Map<number, bigint>;
+}
+
+type RelationState =
+  | { kind: "captured"; table: CapturedTable }
+  | { kind: "helper"; helper: HelperTableKind; relation: RelationMessage }
+  | { kind: "ignored" };
+
+/** The prefix Tributary sinks give their replication origins (DESIGN.md section 6). */
+const ORIGIN_PREFIX = "tributary_";
+
+/**
+ * Turns decoded pgoutput messages into change events, one transaction at a time, in commit
+ * order. Each Commit marks its end LSN in the batcher, which reports it durable once Kafka
+ * acknowledged every event before it.
+ */
+export class ChangeStream {
+  private readonly relations = new Map<number, RelationState>();
+  private tx: OpenTransaction | undefined;
+
+  constructor(private readonly context: ChangeStreamContext) {}
+
+  async handle(lsn: Lsn, output: PgoutputPluginOutput): Promise<void> {
+    if (output.tag === "decode-failure") throw output.error;
+    const message: PgoutputMessage = output;
+    switch (message.tag) {
+      case "begin":
+        this.tx = {
+          xid: message.xid,
+          commitTsMs: BigInt(message.commitTimeMs),
+          origin: this.context.origin,
+          totalOrder: 0n,
+          perTable: new Map(),
+        };
+        return;
+      case "origin":
+        if (this.tx) this.tx.origin = originOf(message.originName);
+        return;
+      case "relation":
+        await this.onRelation(message);
+        return;
+      case "type":
+        this.context.onTypeChanged(message.typeOid);
+        return;
+      case "insert":
+        await this.onRow(lsn, message.relationOid, "c", undefined, message.newTuple);
+        return;
+      case "update":
+        await this.onRow(lsn, message.relationOid, "u", message.oldTuple?.values, message.newTuple);
+        return;
+      case "delete":
+        await this.onRow(lsn, message.relationOid, "d", message.oldTuple.values, undefined);
+        return;
+      case "truncate":
+        for (const oid of message.relationOids) await this.onTruncate(lsn, oid);
+        return;
+      case "commit":
+        this.tx = undefined;
+        this.context.batcher.mark(message.endLsn);
+        return;
+      case "message":
+        return;
+      default:
+        throw new TributaryError(
+          "TRB_PG_PROTOCOL",
+          `unexpected pgoutput message '${message.tag}' at ${lsn}; this connector does not ask for streamed ` +
+            "or two-phase transactions",
+        );
+    }
+  }
+
+  private async onRelation(message: RelationMessage): Promise<void> {
+    const helper = this.context.helperKind(message.schema, message.name);
+    if (helper) {
+      this.relations.set(message.relationOid, { kind: "helper", helper, relation: message });
+      return;
+    }
+    if (!this.context.isSelected(message.schema, message.name)) {
+      this.relations.set(message.relationOid, { kind: "ignored" });
+      return;
+    }
+    const table = await this.context.prepareTable(
+      shapeOfRelation(message, await this.context.catalogShape(message.relationOid)),
+    );
+    this.relations.set(message.relationOid, { kind: "captured", table });
+  }
+
+  private relation(oid: number, lsn: Lsn): RelationState {
+    const state = this.relations.get(oid);
+    if (!state) {
+      throw new TributaryError(
+        "TRB_PG_PROTOCOL",
+        `a change of relation ${oid} at ${lsn} arrived before its Relation message`,
+      );
+    }
+    return state;
+  }
+
+  private async onRow(
+    lsn: Lsn,
+    oid: number,
+    op: "c" | "u" | "d",
+    oldTuple: TupleData | undefined,
+    newTuple: TupleData | undefined,
+  ): Promise<void> {
+    const state = this.relation(oid, lsn);
+    if (state.kind === "ignored") return;
+    const tx = this.requireTransaction(lsn);
+    if (state.kind === "helper") {
+      await this.onHelperRow(state, lsn, tx, newTuple);
+      return;
+    }
+    const table = state.table;
+    const before = oldTuple ? rowFromTuple(table, oldTuple).row : null;
+    const after = newTuple ? rowFromTuple(table, newTuple) : undefined;
+    const keyRow = after && op !== "d" ? keyOf(table, after.row) : before ? keyOf(table, before) : null;
+    const envelopeKey =
+      op === "u" && before && keyRow && keyChanged(table, before, after?.row) ? before : null;
+    const source = this.source(table, lsn, tx);
+    const transaction = this.transactionOf(tx, oid);
+    if (envelopeKey) {
+      // A key change: a delete of the old key, then an insert of the new one, so every
+      // partition (and a compacted topic) sees the old key go.
+      const oldKey = keyOf(table, envelopeKey);
+      await this.emit(table, oldKey, {
+        before,
+        after: null,
+        unchanged: [],
+        op: "d",
+        source,
+        origin: tx.origin,
+        ts_ms: BigInt(Date.now()),
+        transaction,
+      });
+      await this.emit(table, keyRow, {
+        before: null,
+        after: after?.row ?? null,
+        unchanged: after?.unchanged ?? [],
+        op: "c",
+        source,
+        origin: tx.origin,
+        ts_ms: BigInt(Date.now()),
+        transaction: this.transactionOf(tx, oid),
+      });
+      return;
+    }
+    await this.emit(table, keyRow, {
+      before,
+      after: after?.row ?? null,
+      unchanged: after?.unchanged ?? [],
+      op,
+      source,
+      origin: tx.origin,
+      ts_ms: BigInt(Date.now()),
+      transaction,
+    });
+  }
+
+  private async onTruncate(lsn: Lsn, oid: number): Promise<void> {
+    const state = this.relation(oid, lsn);
+    if (state.kind !== "captured") return;
+    const tx = this.requireTransaction(lsn);
+    await this.emit(state.table, null, {
+      before: null,
+      after: null,
+      unchanged: [],
+      op: "t",
+      source: this.source(state.table, lsn, tx),
+      origin: tx.origin,
+      ts_ms: BigInt(Date.now()),
+      transaction: this.transactionOf(tx, oid),
+    });
+  }
+
+  private async onHelperRow(
+    state: { helper: HelperTableKind; relation: RelationMessage },
+    lsn: Lsn,
+    tx: OpenTransaction,
+    tuple: TupleData | undefined,
+  ): Promise<void> {
+    if (!tuple) return;
+    const row = textRow(state.relation, tuple);
+    if (state.helper === "origin_marker") {
+      if (row.origin) tx.origin = row.origin;
+      return;
+    }
+    if (state.helper === "ddl") {
+      const source: SourceInfo = {
+        ...this.baseSource(lsn, tx),
+        schema: row.schema_name ?? null,
+        table: row.object_name ?? "",
+      };
+      for (const record of await this.context.onDdl(row, source)) {
+        await this.context.batcher.add(record, (record.value?.length ?? 0) + 64);
+      }
+    }
+    // Heartbeat rows only move the stream (and so the confirmed LSN) forward.
+  }
+
+  private async emit(
+    table: CapturedTable,
+    key: Row | null,
+    envelope: Parameters<typeof toRecords>[2],
+  ): Promise<void> {
+    for (const record of toRecords(table, key, envelope, this.context.records)) {
+      const bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
+      this.context.countEvent(table, envelope.op, bytes);
+      await this.context.batcher.add(record, bytes);
+    }
+  }
+
+  private requireTransaction(lsn: Lsn): OpenTransaction {
+    if (!this.tx) {
+      throw new TributaryError("TRB_PG_PROTOCOL", `a change at ${lsn} arrived outside a transaction`);
+    }
+    return this.tx;
+  }
+
+  private transactionOf(
+    tx: OpenTransaction,
+    oid: number,
+  ): { id: string; total_order: bigint; data_collection_order: bigint } {
+    tx.totalOrder += 1n;
+    const perTable = (tx.perTable.get(oid) ?? 0n) + 1n;
+    tx.perTable.set(oid, perTable);
+    return { id: String(tx.xid), total_order: tx.totalOrder, data_collection_order: perTable };
+  }
+
+  private baseSource(lsn: Lsn, tx: OpenTransaction): SourceInfo {
+    return {
+      connector: "postgres",
+      name: this.context.connectorName,
+      database: this.context.database,
+      schema: null,
+      table: "",
+      lsn,
+      file: null,
+      pos: null,
+      gtid: null,
+      txId: String(tx.xid),
+      commitTsMs: tx.commitTsMs,
+      snapshot: false,
+    };
+  }
+
+  private source(table: CapturedTable, lsn: Lsn, tx: OpenTransaction): SourceInfo {
+    return { ...this.baseSource(lsn, tx), schema: table.shape.schema, table: table.shape.table };
+  }
+}
+
+/**
+ * The shape of a table version from its Relation message, which is the truth for the changes
+ * that follow it, completed from the catalog with what the message lacks: array dimensions,
+ * NOT NULL, and the primary key when the replica identity is FULL. Catalog facts are taken only
+ * for columns whose type still matches.
+ */
+export function shapeOfRelation(message: RelationMessage, catalog: RelationShape | undefined): RelationShape {
+  const catalogColumns = new Map(catalog?.columns.map((column) => [column.name, column]));
+  const names = new Set(message.columns.map((column) => column.name));
+  const catalogKey = catalog?.key ?? [];
+  const key =
+    catalogKey.length > 0 && catalogKey.every((name) => names.has(name))
+      ? catalogKey
+      : message.replicaIdentity === "i" || message.replicaIdentity === "d"
+        ? message.columns.filter((column) => column.isKey).map((column) => column.name)
+        : [];
+  return {
+    oid: message.relationOid,
+    schema: message.schema,
+    table: message.name,
+    key,
+    columns: message.columns.map((column) => {
+      const known = catalogColumns.get(column.name);
+      const same = known && known.typeOid === column.typeOid && known.typmod === column.typeMod;
+      return {
+        name: column.name,
+        typeOid: column.typeOid,
+        typmod: column.typeMod,
+        ...(same && known.notNull !== undefined ? { notNull: known.notNull } : {}),
+        ...(same && known.dimensions !== undefined ? { dimensions: known.dimensions } : {}),
+      };
+    }),
+  };
+}
+
+/** `tributary_dc1` → `dc1`; any other replication origin keeps its own name. */
+export function originOf(originName: string): string {
+  return originName.startsWith(ORIGIN_PREFIX) ? originName.slice(ORIGIN_PREFIX.length) : originName;
+}
+
+function keyChanged(table: CapturedTable, before: Row, after: Row | undefined): boolean {
+  if (!after) return false;
+  return table.keyFields.some((field) => {
+    const a = before[field];
+    const b = after[field];
+    if (a === undefined || a === null || b === undefined || b === null) return false;
+    return Buffer.isBuffer(a) && Buffer.isBuffer(b) ? !a.equals(b) : String(a) !== String(b);
+  });
+}
+
+function textRow(relation: RelationMessage, tuple: TupleData): Record<string, string | null> {
+  const row: Record<string, string | null> = {};
+  relation.columns.forEach((column, i) => {
+    const value = tuple[i];
+    row[column.name] = value?.kind === "text" ? value.text : null;
+  });
+  return row;
+}

@@ -1,0 +1,100 @@
+import {
+  type Envelope,
+  EVENT_HEADERS,
+  encode,
+  type OutgoingRecord,
+  type Row,
+  TributaryError,
+  toJsonValue,
+} from "@tributary/core";
+import type { TupleData } from "../replication/pgoutput-messages.js";
+import type { CapturedTable } from "./CapturedTable.js";
+
+/**
+ * A pgoutput tuple (or snapshot row of text values) as a row keyed by Avro field name. Columns
+ * PostgreSQL did not send (unchanged TOAST) are null in the row and listed in `unchanged`.
+ */
+export function rowFromTuple(table: CapturedTable, tuple: TupleData): { row: Row; unchanged: string[] } {
+  const row: Row = {};
+  const unchanged: string[] = [];
+  const columns = table.byPosition;
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i];
+    if (!column) continue;
+    const value = tuple[i];
+    if (value === undefined || value.kind === "null") {
+      row[column.field] = null;
+    } else if (value.kind === "text") {
+      row[column.field] = column.parse(value.text);
+    } else if (value.kind === "unchanged") {
+      row[column.field] = null;
+      unchanged.push(column.field);
+    } else {
+      throw new TributaryError(
+        "TRB_PG_PROTOCOL",
+        `column ${table.qualifiedName}.${column.name} arrived in binary format, which this connector never asks for`,
+      );
+    }
+  }
+  return { row, unchanged };
+}
+
+/** Snapshot rows come as text values in column order, null for SQL NULL. */
+export function rowFromText(table: CapturedTable, values: readonly (string | null)[]): Row {
+  const row: Row = {};
+  const columns = table.byPosition;
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i];
+    if (!column) continue;
+    const text = values[i];
+    row[column.field] = text === null || text === undefined ? null : column.parse(text);
+  }
+  return row;
+}
+
+/** The key record of a row, or null for a table without a key. */
+export function keyOf(table: CapturedTable, row: Row): Row | null {
+  if (table.keySchema === null) return null;
+  const key: Row = {};
+  for (const field of table.keyFields) key[field] = row[field] ?? null;
+  return key;
+}
+
+export interface RecordOptions {
+  tombstones: boolean;
+  /** Partitions of the table's topic; a truncate goes to each so it stays ordered with every key. */
+  partitions: (table: CapturedTable) => number;
+}
+
+/** The Kafka records of one change: the event, plus a tombstone after a delete. */
+export function toRecords(
+  table: CapturedTable,
+  key: Row | null,
+  envelope: Envelope,
+  options: RecordOptions,
+): OutgoingRecord[] {
+  const keyBytes = key === null || table.keySchema === null ? null : encode(table.keySchema, key);
+  const value = encode(table.valueSchema, envelope);
+  const headers: Record<string, string> = {
+    [EVENT_HEADERS.origin]: envelope.origin,
+    [EVENT_HEADERS.schema]: table.valueSchema.fingerprint,
+  };
+  if (envelope.transaction) headers[EVENT_HEADERS.tx] = envelope.transaction.id;
+  const describe = () =>
+    `the ${envelope.op} event of ${table.qualifiedName} with key ${JSON.stringify(toJsonValue(key))}`;
+  if (envelope.op === "t") {
+    return Array.from({ length: options.partitions(table) }, (_, partition) => ({
+      topic: table.topic,
+      key: null,
+      value,
+      headers,
+      partition,
+      describe,
+    }));
+  }
+  const records: OutgoingRecord[] = [{ topic: table.topic, key: keyBytes, value, headers, describe }];
+  if (envelope.op === "d" && options.tombstones && keyBytes !== null) {
+    records.push({ topic: table.topic, key: keyBytes, value: null, headers, describe });
+  }
+  return records;
+}

@@ -1,0 +1,47 @@
+import type { ClientConfig } from "pg";
+import type { PostgresConnectionConfig } from "./config.js";
+
+/**
+ * Session settings every connection of the source uses, so that values arrive in one exact,
+ * parseable text form: ISO dates, ISO-8601 intervals, UTC offsets, shortest exact floats and
+ * hex bytea. pgoutput formats values with the walsender session's settings too.
+ */
+export const SESSION_SETTINGS: Readonly<Record<string, string>> = {
+  DateStyle: "ISO, MDY",
+  IntervalStyle: "iso_8601",
+  TimeZone: "UTC",
+  extra_float_digits: "3",
+  bytea_output: "hex",
+  client_encoding: "UTF8",
+};
+
+function startupOptions(): string {
+  return Object.entries(SESSION_SETTINGS)
+    .map(([name, value]) => `-c ${name}=${value.replaceAll(" ", "\\ ")}`)
+    .join(" ");
+}
+
+export function clientConfig(config: PostgresConnectionConfig, applicationName: string): ClientConfig {
+  return {
+    host: config.host,
+    port: config.port,
+    user: config.user,
+    password: config.password,
+    database: config.database,
+    connectionTimeoutMillis: config.connectTimeoutMs,
+    application_name: applicationName,
+    options: startupOptions(),
+    ssl: config.ssl === "disable" ? false : { rejectUnauthorized: config.ssl === "verify-full" },
+    keepAlive: true,
+  };
+}
+
+export function replicationClientConfig(
+  config: PostgresConnectionConfig,
+  applicationName: string,
+): ClientConfig & { replication: "database" } {
+  return { ...clientConfig(config, applicationName), replication: "database" };
+}
+
+/** Query options that hand every value over as PostgreSQL's text output, untouched. */
+export const RAW_TEXT = { getTypeParser: () => (value: string) => value } as const;

@@ -1,0 +1,125 @@
+import {
+  internalTopic,
+  KafkaEventPublisher,
+  KafkaEventSubscriber,
+  KafkaTopicAdmin,
+  type Logger,
+  SchemaStore,
+} from "@tributary/core";
+import type pg from "pg";
+import { CapturedTable, type RelationShape } from "./capture/CapturedTable.js";
+import type { RecordOptions } from "./capture/change-events.js";
+import type { PostgresSourceConfig } from "./config.js";
+import { OutboundBatcher } from "./pipeline/OutboundBatcher.js";
+import type { SourceMetrics } from "./SourceMetrics.js";
+import type { createTableSelector } from "./setup/index.js";
+import { SourceStateStore } from "./state/SourceStateStore.js";
+import type { PgTypeCatalog } from "./types/PgTypeCatalog.js";
+
+export interface KafkaResources {
+  admin: KafkaTopicAdmin;
+  publisher: KafkaEventPublisher;
+  store: SchemaStore;
+  state: SourceStateStore;
+  close(): Promise<void>;
+}
+
+export function openKafka(config: PostgresSourceConfig, logger: Logger): KafkaResources {
+  const clientId = `tributary-${config.name}`;
+  const admin = new KafkaTopicAdmin(config.kafka, clientId, logger);
+  const publisher = new KafkaEventPublisher(config.kafka, clientId, logger);
+  const createSubscriber = () => new KafkaEventSubscriber(config.kafka, clientId, logger);
+  const store = new SchemaStore({
+    topic: internalTopic(config.topicPrefix, "schemas"),
+    admin,
+    publisher,
+    createSubscriber,
+    logger,
+  });
+  const state = new SourceStateStore(
+    internalTopic(config.topicPrefix, "offsets"),
+    `postgres-source/${config.name}`,
+    admin,
+    publisher,
+    createSubscriber,
+  );
+  return {
+    admin,
+    publisher,
+    store,
+    state,
+    async close() {
+      await store.close();
+      await publisher.close();
+      await admin.close();
+    },
+  };
+}
+
+/** Turns table shapes into captured tables whose topics exist, remembering each topic's partitions. */
+export class TableContext {
+  private readonly partitionCounts = new Map<string, number>();
+  readonly records: RecordOptions;
+
+  constructor(
+    private readonly config: PostgresSourceConfig,
+    readonly selector: ReturnType<typeof createTableSelector>,
+    readonly catalog: PgTypeCatalog,
+    private readonly kafka: KafkaResources,
+  ) {
+    this.records = {
+      tombstones: config.topics.tombstones,
+      partitions: (table) => this.partitionCounts.get(table.topic) ?? 1,
+    };
+  }
+
+  async prepare(shape: RelationShape): Promise<CapturedTable> {
+    const table = await CapturedTable.prepare(shape, {
+      database: this.config.postgres.database,
+      topicPrefix: this.config.topicPrefix,
+      excludedColumns: this.selector.excludedColumns(
+        shape.schema,
+        shape.table,
+        shape.columns.map((column) => column.name),
+      ),
+      catalog: this.catalog,
+      store: this.kafka.store,
+    });
+    if (!this.partitionCounts.has(table.topic)) {
+      // A keyless table keeps commit order only in a single partition.
+      const wanted = shape.key.length === 0 ? 1 : this.config.topics.partitions;
+      await this.kafka.admin.ensureTopics([{ topic: table.topic, partitions: wanted }]);
+      this.partitionCounts.set(table.topic, (await this.kafka.admin.endOffsets(table.topic)).size);
+    }
+    return table;
+  }
+}
+
+/** What the snapshot and streaming phases share within one session. */
+export interface SessionResources {
+  config: PostgresSourceConfig;
+  logger: Logger;
+  metrics: SourceMetrics;
+  signal: AbortSignal;
+  admin: pg.Client;
+  kafka: KafkaResources;
+  tables: TableContext;
+  slotName: string;
+  /** A new connection with the source's session settings; the caller closes it. */
+  connect(applicationName: string): Promise<pg.Client>;
+}
+
+/** A batcher on the session's publisher; `onDurable` receives each commit LSN once Kafka holds all before it. */
+export function createBatcher(
+  resources: Pick<SessionResources, "config" | "kafka" | "logger">,
+  onDurable: (checkpoint: bigint) => Promise<void> | void = () => undefined,
+): OutboundBatcher {
+  return new OutboundBatcher({
+    publisher: resources.kafka.publisher,
+    maxBatchEvents: resources.config.streaming.maxBatchEvents,
+    maxBatchBytes: resources.config.kafka.batch.maxBytes,
+    flushIntervalMs: resources.config.streaming.flushIntervalMs,
+    onDurable,
+    logger: resources.logger,
+  });
+}

@@ -1,0 +1,130 @@
+import { type Logger, TributaryError } from "@tributary/core";
+import pg from "pg";
+import type { CapturedTable } from "../capture/CapturedTable.js";
+import { RAW_TEXT } from "../connection.js";
+import { boundaryQuery, type Chunk, chunkPredicate, chunksBetween, type KeyColumn } from "./chunk-plan.js";
+
+export interface SnapshotReaderOptions {
+  /** Opens a fresh, connected client. */
+  connect: () => Promise<pg.Client>;
+  /** The snapshot exported with the slot; every worker reads inside it. */
+  snapshotName: string;
+  tables: readonly CapturedTable[];
+  workers: number;
+  chunkRows: number;
+  fetchRows: number;
+  /** Receives the text values of each fetched batch of rows, in column order. */
+  emit: (table: CapturedTable, rows: (string | null)[][]) => Promise<void>;
+  onChunkDone: (table: CapturedTable, rows: number) => void;
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+interface WorkItem {
+  table: CapturedTable;
+  chunk: Chunk;
+  keyColumns: KeyColumn[];
+}
+
+/**
+ * Reads every captured table inside the slot's exported snapshot with several workers. A keyed
+ * table with more rows than `chunkRows` is split into key ranges (bounds taken from one ordered
+ * scan of its key), so workers share big tables; a keyless table is read in one piece.
+ */
+export class SnapshotReader {
+  constructor(private readonly options: SnapshotReaderOptions) {}
+
+  async run(): Promise<void> {
+    const clients: pg.Client[] = [];
+    try {
+      for (let i = 0; i < this.options.workers; i++) clients.push(await this.openWorker());
+      const queue = await this.plan(clients[0] as pg.Client);
+      this.options.logger.info(
+        { tables: this.options.tables.length, chunks: queue.length, workers: clients.length },
+        "snapshot planned",
+      );
+      await Promise.all(clients.map((client) => this.work(client, queue)));
+      for (const client of clients) await client.query("COMMIT");
+    } finally {
+      await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
+    }
+  }
+
+  private async openWorker(): Promise<pg.Client> {
+    const client = await this.options.connect();
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    await client.query(`SET TRANSACTION SNAPSHOT ${pg.escapeLiteral(this.options.snapshotName)}`);
+    return client;
+  }
+
+  /** Largest tables first, so the long pieces start early. */
+  private async plan(client: pg.Client): Promise<WorkItem[]> {
+    const items: { item: WorkItem; estimate: number }[] = [];
+    for (const table of this.options.tables) {
+      const { rows } = await client.query<{ estimate: string; types: string[] | null }>(
+        `SELECT c.reltuples::bigint::text AS estimate,
+                (SELECT array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY k.ord)
+                   FROM unnest($2::text[]) WITH ORDINALITY AS k(name, ord)
+                   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = k.name) AS types
+           FROM pg_class c WHERE c.oid = $1`,
+        [table.shape.oid, table.shape.key],
+      );
+      // reltuples is -1 for a table never vacuumed or analyzed: its size is unknown, so plan chunks.
+      const reltuples = Number(rows[0]?.estimate ?? -1);
+      const estimate = Math.max(0, reltuples);
+      const keyColumns = table.shape.key.map((name, i) => ({ name, sqlType: rows[0]?.types?.[i] ?? "text" }));
+      let chunks: Chunk[] = [{ after: null, upTo: null }];
+      if (keyColumns.length > 0 && (reltuples < 0 || estimate > this.options.chunkRows * 1.5)) {
+        const bounds = await client.query<Record<string, string>>({
+          text: boundaryQuery(qualified(table), keyColumns, this.options.chunkRows),
+          types: RAW_TEXT,
+        });
+        chunks = chunksBetween(bounds.rows.map((row) => keyColumns.map((_, i) => row[`k${i}`] ?? "")));
+      }
+      for (const chunk of chunks) {
+        items.push({ item: { table, chunk, keyColumns }, estimate: estimate / chunks.length });
+      }
+    }
+    return items.sort((a, b) => b.estimate - a.estimate).map(({ item }) => item);
+  }
+
+  private async work(client: pg.Client, queue: WorkItem[]): Promise<void> {
+    for (let item = queue.shift(); item; item = queue.shift()) {
+      if (this.options.signal?.aborted) {
+        throw new TributaryError("TRB_SHUTDOWN", "snapshot stopped by shutdown", { retriable: true });
+      }
+      await this.readChunk(client, item);
+    }
+  }
+
+  private async readChunk(client: pg.Client, { table, chunk, keyColumns }: WorkItem): Promise<void> {
+    const select = table.byPosition
+      .map((column, i) =>
+        column ? `${pg.escapeIdentifier(table.shape.columns[i]?.name ?? column.name)}` : "NULL",
+      )
+      .join(", ");
+    const where = chunkPredicate(keyColumns, chunk);
+    await client.query({
+      text: `DECLARE tributary_chunk NO SCROLL CURSOR FOR SELECT ${select} FROM ${qualified(table)} WHERE ${where.sql}`,
+      values: where.params,
+    });
+    let total = 0;
+    for (;;) {
+      const result = await client.query<(string | null)[]>({
+        text: `FETCH ${this.options.fetchRows} FROM tributary_chunk`,
+        rowMode: "array",
+        types: RAW_TEXT,
+      });
+      if (result.rows.length === 0) break;
+      total += result.rows.length;
+      await this.options.emit(table, result.rows);
+      if (result.rows.length < this.options.fetchRows) break;
+    }
+    await client.query("CLOSE tributary_chunk");
+    this.options.onChunkDone(table, total);
+  }
+}
+
+function qualified(table: CapturedTable): string {
+  return `${pg.escapeIdentifier(table.shape.schema)}.${pg.escapeIdentifier(table.shape.table)}`;
+}

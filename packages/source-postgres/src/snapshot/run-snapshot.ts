@@ -1,0 +1,125 @@
+import type { Envelope, SourceInfo } from "@tributary/core";
+import type { CapturedTable } from "../capture/CapturedTable.js";
+import { keyOf, rowFromText, toRecords } from "../capture/change-events.js";
+import { helperTableKind } from "../capture/helper-tables.js";
+import { describeTables } from "../capture/relation-catalog.js";
+import { replicationClientConfig } from "../connection.js";
+import type { Lsn } from "../replication/lsn.js";
+import { createBatcher, type SessionResources } from "../session-resources.js";
+import { createSlotWithSnapshot } from "../slot.js";
+import { SnapshotReader } from "./SnapshotReader.js";
+
+/**
+ * Creates the slot with an exported snapshot, reads every selected table inside it as `r`
+ * events, waits until Kafka acknowledged all of them, and records the snapshot as done. The
+ * slot's consistent point is where streaming then starts.
+ */
+export async function runSnapshot(resources: SessionResources): Promise<void> {
+  const { config, logger, metrics, kafka, tables, slotName } = resources;
+  const batcher = createBatcher(resources);
+  await kafka.state.save({ slot: slotName, snapshot: "running", snapshotLsn: null, confirmedLsn: null });
+  const exported = await createSlotWithSnapshot(
+    replicationClientConfig(config.postgres, "tributary-snapshot"),
+    slotName,
+  );
+  try {
+    const shapes = (await describeTables(resources.admin)).filter(
+      (shape) =>
+        tables.selector.includesTable(shape.schema, shape.table) &&
+        !helperTableKind(config.helperSchema, shape.schema, shape.table),
+    );
+    const captured: CapturedTable[] = [];
+    for (const shape of shapes) captured.push(await tables.prepare(shape));
+    metrics.snapshotTablesTotal.set(captured.length);
+    logger.info({ tables: captured.length, lsn: exported.consistentPoint.toString() }, "snapshot started");
+    const started = Date.now();
+    let rowsRead = 0;
+    const sources = new Map<CapturedTable, SourceInfo>();
+    const reader = new SnapshotReader({
+      connect: () => resources.connect("tributary-snapshot"),
+      snapshotName: exported.snapshotName,
+      tables: captured,
+      workers: config.snapshot.workers,
+      chunkRows: config.snapshot.chunkRows,
+      fetchRows: config.snapshot.fetchRows,
+      logger,
+      signal: resources.signal,
+      emit: async (table, rows) => {
+        let source = sources.get(table);
+        if (!source) {
+          source = snapshotSource(resources, table, exported.consistentPoint);
+          sources.set(table, source);
+        }
+        const label = { table: table.qualifiedName };
+        for (const values of rows) {
+          const row = rowFromText(table, values);
+          const envelope: Envelope = {
+            before: null,
+            after: row,
+            unchanged: [],
+            op: "r",
+            source,
+            origin: config.origin,
+            ts_ms: BigInt(Date.now()),
+            transaction: null,
+          };
+          for (const record of toRecords(table, keyOf(table, row), envelope, tables.records)) {
+            const bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
+            metrics.eventBytes.inc(label, bytes);
+            await batcher.add(record, bytes);
+          }
+        }
+        metrics.events.inc({ ...label, op: "r" }, rows.length);
+        metrics.snapshotRows.inc(label, rows.length);
+        rowsRead += rows.length;
+      },
+      onChunkDone: (table, rows) => {
+        metrics.snapshotChunks.inc({ table: table.qualifiedName });
+        const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+        logger.info(
+          {
+            table: table.qualifiedName,
+            rows,
+            totalRows: rowsRead,
+            rowsPerSecond: Math.round(rowsRead / seconds),
+          },
+          "snapshot chunk done",
+        );
+      },
+    });
+    await reader.run();
+    await batcher.drain();
+    const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+    metrics.snapshotTablesDone.set(captured.length);
+    logger.info(
+      { tables: captured.length, rows: rowsRead, seconds, rowsPerSecond: Math.round(rowsRead / seconds) },
+      "snapshot done",
+    );
+  } finally {
+    batcher.close();
+    await exported.connection.end().catch(() => undefined);
+  }
+  await kafka.state.save({
+    slot: slotName,
+    snapshot: "done",
+    snapshotLsn: exported.consistentPoint,
+    confirmedLsn: exported.consistentPoint,
+  });
+}
+
+function snapshotSource(resources: SessionResources, table: CapturedTable, lsn: Lsn): SourceInfo {
+  return {
+    connector: "postgres",
+    name: resources.config.name,
+    database: resources.config.postgres.database,
+    schema: table.shape.schema,
+    table: table.shape.table,
+    lsn,
+    file: null,
+    pos: null,
+    gtid: null,
+    txId: null,
+    commitTsMs: null,
+    snapshot: true,
+  };
+}

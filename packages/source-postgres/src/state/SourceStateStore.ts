@@ -1,0 +1,72 @@
+import {
+  type EventPublisher,
+  type EventSubscriber,
+  readCompactedTopic,
+  type TopicAdmin,
+} from "@tributary/core";
+import { z } from "zod";
+
+/**
+ * What the source remembers between runs beside its slot, kept in the compacted
+ * `<topicPrefix>._offsets` topic: whether the initial snapshot finished, and the highest LSN it
+ * confirmed. A slot whose confirmed LSN is behind the recorded one was re-created under the
+ * connector, which means changes were lost: the connector refuses to go on.
+ */
+const sourceStateSchema = z.object({
+  version: z.literal(1),
+  slot: z.string(),
+  snapshot: z.enum(["pending", "running", "done"]),
+  /** The slot's consistent point the snapshot was taken at. */
+  snapshotLsn: z.string().nullable(),
+  /** Highest LSN confirmed to the slot, decimal. */
+  confirmedLsn: z.string().nullable(),
+  updatedAt: z.string(),
+});
+
+export interface SourceState {
+  slot: string;
+  snapshot: "pending" | "running" | "done";
+  snapshotLsn: bigint | null;
+  confirmedLsn: bigint | null;
+}
+
+export class SourceStateStore {
+  constructor(
+    private readonly topic: string,
+    private readonly key: string,
+    private readonly admin: TopicAdmin,
+    private readonly publisher: EventPublisher,
+    private readonly createSubscriber: () => EventSubscriber,
+  ) {}
+
+  async ensureTopic(): Promise<void> {
+    await this.admin.ensureTopics([{ topic: this.topic, partitions: 1, compacted: true }]);
+  }
+
+  async load(): Promise<SourceState | undefined> {
+    await this.ensureTopic();
+    const latest = (await readCompactedTopic(this.topic, this.admin, this.createSubscriber())).get(this.key);
+    if (!latest) return undefined;
+    const parsed = sourceStateSchema.parse(JSON.parse(latest.toString()));
+    return {
+      slot: parsed.slot,
+      snapshot: parsed.snapshot,
+      snapshotLsn: parsed.snapshotLsn === null ? null : BigInt(parsed.snapshotLsn),
+      confirmedLsn: parsed.confirmedLsn === null ? null : BigInt(parsed.confirmedLsn),
+    };
+  }
+
+  async save(state: SourceState): Promise<void> {
+    const value: z.input<typeof sourceStateSchema> = {
+      version: 1,
+      slot: state.slot,
+      snapshot: state.snapshot,
+      snapshotLsn: state.snapshotLsn?.toString() ?? null,
+      confirmedLsn: state.confirmedLsn?.toString() ?? null,
+      updatedAt: new Date().toISOString(),
+    };
+    await this.publisher.publish([
+      { topic: this.topic, key: Buffer.from(this.key), value: Buffer.from(JSON.stringify(value)) },
+    ]);
+  }
+}

@@ -1,0 +1,117 @@
+import { fixedSchemas, internalTopic, type WriterSchema } from "@tributary/core";
+import { ChangeStream } from "../capture/ChangeStream.js";
+import { helperTableKind } from "../capture/helper-tables.js";
+import { describeTable } from "../capture/relation-catalog.js";
+import { schemaChangeRecord } from "../capture/schema-change-record.js";
+import { replicationName } from "../config.js";
+import { replicationClientConfig } from "../connection.js";
+import type { Lsn } from "../replication/lsn.js";
+import { choosePgoutputOptions } from "../replication/pgoutput-options.js";
+import { createBatcher, type SessionResources } from "../session-resources.js";
+import { heartbeatSql, type ReplicationSetup } from "../setup/index.js";
+import type { SourceState } from "../state/SourceStateStore.js";
+import { ReplicationStream } from "./ReplicationStream.js";
+
+const STATE_SAVE_INTERVAL_MS = 5_000;
+
+/** DDL after which the publication may have to list other tables (FOR TABLE mode). */
+const PUBLICATION_CHANGING_COMMANDS = new Set([
+  "CREATE TABLE",
+  "CREATE TABLE AS",
+  "SELECT INTO",
+  "ALTER TABLE",
+  "CREATE SCHEMA",
+  "DROP TABLE",
+]);
+
+/**
+ * Streams from the slot until the session's signal aborts or the stream fails. A commit's LSN
+ * is confirmed to the slot only after Kafka acknowledged every event up to it; on shutdown what
+ * was decoded is published and whole transactions are confirmed.
+ */
+export async function runStreaming(
+  resources: SessionResources,
+  setup: ReplicationSetup,
+  startLsn: Lsn,
+  snapshot: SourceState["snapshot"],
+): Promise<void> {
+  const { config, logger, metrics, kafka, tables, admin, slotName } = resources;
+  const schemaChangeTopic = internalTopic(config.topicPrefix, "schema_changes");
+  await kafka.admin.ensureTopics([{ topic: schemaChangeTopic, partitions: 1 }]);
+  let schemaChangeWriter: WriterSchema | undefined;
+  let replication: ReplicationStream | undefined;
+  let lastSaved = 0;
+  const saveState = (confirmedLsn: Lsn) =>
+    kafka.state.save({ slot: slotName, snapshot, snapshotLsn: null, confirmedLsn });
+  const batcher = createBatcher(resources, async (checkpoint) => {
+    const lsn = checkpoint as Lsn;
+    await replication?.confirm(lsn);
+    metrics.confirmedLsn.set(Number(lsn));
+    if (Date.now() - lastSaved > STATE_SAVE_INTERVAL_MS) {
+      lastSaved = Date.now();
+      await saveState(lsn);
+    }
+  });
+  const stream = new ChangeStream({
+    connectorName: config.name,
+    database: config.postgres.database,
+    origin: config.origin,
+    records: tables.records,
+    batcher,
+    logger,
+    helperKind: (schema, table) => helperTableKind(config.helperSchema, schema, table),
+    isSelected: (schema, table) => tables.selector.includesTable(schema, table),
+    catalogShape: (oid) => describeTable(admin, oid),
+    prepareTable: (shape) => tables.prepare(shape),
+    onTypeChanged: (oid) => tables.catalog.invalidate(oid),
+    countEvent: (table, op, bytes) => {
+      metrics.events.inc({ table: table.qualifiedName, op });
+      metrics.eventBytes.inc({ table: table.qualifiedName }, bytes);
+    },
+    onDdl: async (row, source) => {
+      // Every connector on this database records each DDL statement under its own name.
+      if (row.connector !== config.name) return [];
+      schemaChangeWriter ??= await kafka.store.register(fixedSchemas().schemaChange);
+      if (row.command_tag && PUBLICATION_CHANGING_COMMANDS.has(row.command_tag))
+        await setup.refreshPublication();
+      return [schemaChangeRecord(schemaChangeTopic, schemaChangeWriter, row, source, config.origin)];
+    },
+  });
+  const serverVersion = Number(
+    (await admin.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]?.v ?? 0,
+  );
+  const protocol = config.streaming.protocolVersion;
+  replication = new ReplicationStream({
+    clientConfig: replicationClientConfig(config.postgres, "tributary-stream"),
+    slot: slotName,
+    pgoutput: choosePgoutputOptions(serverVersion, {
+      publicationNames: [replicationName(config)],
+      ...(protocol === "auto" ? {} : { protoVersion: protocol }),
+    }),
+    startLsn,
+    handle: (lsn, message) => stream.handle(lsn, message),
+    logger,
+  });
+  const beat = heartbeatSql(config.helperSchema);
+  const heartbeat = setInterval(() => {
+    admin
+      .query(beat, [config.name])
+      .catch((error: unknown) => logger.warn({ err: error }, "heartbeat update failed"));
+  }, config.heartbeat.intervalMs);
+  try {
+    await replication.start();
+    logger.info({ slot: slotName, from: startLsn.toString() }, "streaming");
+    const aborted = new Promise<void>((resolve) => {
+      if (resources.signal.aborted) resolve();
+      resources.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+    await Promise.race([replication.finished, aborted]);
+    replication.closeIntake();
+    await batcher.drain();
+    await saveState(replication.confirmedLsn);
+  } finally {
+    clearInterval(heartbeat);
+    batcher.close();
+    await replication.stop();
+  }
+}

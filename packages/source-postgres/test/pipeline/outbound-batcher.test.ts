@@ -1,0 +1,113 @@
+import { createLogger, type EventPublisher, type OutgoingRecord } from "@tributary/core";
+import { describe, expect, it } from "vitest";
+import { OutboundBatcher } from "../../src/pipeline/OutboundBatcher.js";
+
+/** An in-memory publisher whose acknowledgements the test releases by hand. */
+class ManualPublisher implements EventPublisher {
+  readonly batches: OutgoingRecord[][] = [];
+  private readonly waiting: (() => void)[] = [];
+  failNext: Error | undefined;
+
+  async publish(records: readonly OutgoingRecord[]): Promise<void> {
+    this.batches.push([...records]);
+    const failure = this.failNext;
+    this.failNext = undefined;
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (failure) throw failure;
+  }
+
+  acknowledgeNext(): void {
+    this.waiting.shift()?.();
+  }
+
+  async close(): Promise<void> {}
+}
+
+const record = (n: number): OutgoingRecord => ({ topic: "t", key: null, value: Buffer.from([n]) });
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+function batcher(publisher: ManualPublisher, durable: bigint[], maxBatchEvents = 3) {
+  return new OutboundBatcher({
+    publisher,
+    maxBatchEvents,
+    maxBatchBytes: 1 << 20,
+    flushIntervalMs: 60_000,
+    onDurable: (checkpoint) => {
+      durable.push(checkpoint);
+    },
+    logger: createLogger({ level: "silent" }),
+  });
+}
+
+describe("OutboundBatcher", () => {
+  it("reports a checkpoint only after every record added before it is acknowledged", async () => {
+    const publisher = new ManualPublisher();
+    const durable: bigint[] = [];
+    const out = batcher(publisher, durable);
+    await out.add(record(1), 1);
+    await out.add(record(2), 1);
+    out.mark(100n);
+    await out.add(record(3), 1); // fills the batch: records 1-3 go out with checkpoint 100
+    await tick();
+    expect(publisher.batches.map((b) => b.length)).toEqual([3]);
+    expect(durable).toEqual([]);
+    publisher.acknowledgeNext();
+    await tick();
+    expect(durable).toEqual([100n]);
+    out.close();
+  });
+
+  it("keeps one batch in flight and reports checkpoints in order", async () => {
+    const publisher = new ManualPublisher();
+    const durable: bigint[] = [];
+    const out = batcher(publisher, durable, 2);
+    await out.add(record(1), 1);
+    out.mark(10n);
+    await out.add(record(2), 1); // batch A: 1, 2 (+10)
+    const adding = (async () => {
+      await out.add(record(3), 1);
+      out.mark(20n);
+      await out.add(record(4), 1); // batch B waits for A
+    })();
+    await tick();
+    expect(publisher.batches).toHaveLength(1);
+    publisher.acknowledgeNext();
+    await adding;
+    await tick();
+    expect(durable).toEqual([10n]);
+    expect(publisher.batches).toHaveLength(2);
+    publisher.acknowledgeNext();
+    await tick();
+    expect(durable).toEqual([10n, 20n]);
+    out.close();
+  });
+
+  it("a mark with nothing pending becomes durable after the batch in flight", async () => {
+    const publisher = new ManualPublisher();
+    const durable: bigint[] = [];
+    const out = batcher(publisher, durable, 1);
+    await out.add(record(1), 1);
+    out.mark(5n);
+    await tick();
+    expect(durable).toEqual([]);
+    publisher.acknowledgeNext();
+    await tick();
+    expect(durable).toEqual([5n]);
+    out.close();
+  });
+
+  it("stops at the first failed publish and never reports later checkpoints", async () => {
+    const publisher = new ManualPublisher();
+    const durable: bigint[] = [];
+    const out = batcher(publisher, durable, 1);
+    publisher.failNext = new Error("broker gone");
+    await out.add(record(1), 1);
+    out.mark(7n);
+    publisher.acknowledgeNext();
+    await tick();
+    await expect(out.drain()).rejects.toThrow("broker gone");
+    await expect(out.add(record(2), 1)).rejects.toThrow("broker gone");
+    expect(durable).toEqual([]);
+    out.close();
+  });
+});
