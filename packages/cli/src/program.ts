@@ -1,6 +1,9 @@
 import { isTributaryError } from "@tributary/core";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { registerNotBuiltCommands } from "./commands/not-built.js";
+import { runPrecheck } from "./commands/precheck.js";
+import { runRelease } from "./commands/release.js";
+import { runSource } from "./commands/source.js";
 import { runTail } from "./commands/tail.js";
 import { cliVersion } from "./version.js";
 
@@ -28,6 +31,34 @@ export function buildProgram(): Command {
       await runTail({ topic, ...options });
     });
 
+  program
+    .command("source")
+    .description("run a source connector until SIGTERM/SIGINT")
+    .option(
+      "--config <file>",
+      "connector config file, YAML or JSON (fields may also come from TRIBUTARY_… variables)",
+    )
+    .action(async (options: { config?: string }) => {
+      await runSource(options.config);
+    });
+
+  program
+    .command("precheck")
+    .description("check source prerequisites; exit 1 on a failure")
+    .option("--config <file>", "connector config file (YAML or JSON)")
+    .action(async (options: { config?: string }) => {
+      process.exitCode = await runPrecheck(options.config);
+    });
+
+  program
+    .command("release")
+    .description("drop the slot, publication, event triggers and helper tables of a source")
+    .option("--config <file>", "source connector config file (YAML or JSON)")
+    .option("--force", "terminate a connector still holding the slot", false)
+    .action(async (options: { config?: string; force: boolean }) => {
+      await runRelease(options.config, options.force);
+    });
+
   registerNotBuiltCommands(program);
   return program;
 }
@@ -45,8 +76,9 @@ interface TailCliOptions {
 export async function runCli(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
+    process.exitCode = 0;
     await program.parseAsync(argv);
-    return 0;
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     process.stderr.write(`${isTributaryError(error) ? error.message : String(error)}\n`);

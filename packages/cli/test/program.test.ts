@@ -45,9 +45,22 @@ describe("tributary command line", () => {
   });
 
   it("says a subcommand is not built yet and exits 2", async () => {
-    const { code, stderr } = await tributary("source", "--config", "x.yaml");
+    const { code, stderr } = await tributary("sink", "--config", "x.yaml");
     expect(code).toBe(2);
-    expect(stderr).toContain("[TRB_NOT_IMPLEMENTED] 'tributary source' is not built yet");
+    expect(stderr).toContain("[TRB_NOT_IMPLEMENTED] 'tributary sink' is not built yet");
+  });
+
+  it("refuses an invalid source config before connecting, naming the field", async () => {
+    const { code, stderr } = await tributary(
+      "source",
+      "--config",
+      fileURLToPath(new URL("./fixtures/bad-source.yaml", import.meta.url)),
+    );
+    expect(code).toBe(1);
+    expect(stderr).toContain("[TRB_CFG_INVALID] invalid configuration:");
+    expect(stderr).toContain(
+      'postgres.port: Invalid input: expected number, received string; found "fivefour"',
+    );
   });
 
   it("exits 2 on a usage error", async () => {

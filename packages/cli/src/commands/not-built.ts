@@ -3,13 +3,7 @@ import type { Command } from "commander";
 
 /** The subcommands of DESIGN.md section 7 whose connectors have not landed yet. */
 const PLANNED = [
-  { name: "source", summary: "run a source connector", arrivesWith: "the PostgreSQL source connector" },
   { name: "sink", summary: "run a sink connector", arrivesWith: "the sink connectors" },
-  {
-    name: "precheck",
-    summary: "check source/target prerequisites; exit 1 on a failure",
-    arrivesWith: "the connectors",
-  },
   { name: "verify", summary: "compare source and target tables", arrivesWith: "the sink connectors" },
   {
     name: "sequences",
@@ -20,11 +14,6 @@ const PLANNED = [
     name: "replay",
     summary: "rebuild a target from the start of its topics",
     arrivesWith: "the sink connectors",
-  },
-  {
-    name: "release",
-    summary: "drop slot, publication, triggers and helper tables",
-    arrivesWith: "the PostgreSQL source connector",
   },
   {
     name: "status",
