@@ -75,6 +75,19 @@ export const postgresSourceConfigSchema = z
           .positive()
           .default(50)
           .describe("Longest wait before a batch is sent"),
+        logicalDecodingWorkMem: z
+          .string()
+          .regex(/^\d+(kB|MB|GB)$/, "expected a size such as 64MB or 256kB")
+          .optional()
+          .describe(
+            "logical_decoding_work_mem of the replication session: larger transactions are streamed before " +
+              "their commit (protocol 2) and wait on local disk (default: the server's, 64MB)",
+          ),
+        spillDirectory: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("Where transactions streamed before their commit wait (default: <tmp>/tributary-<name>)"),
       })
       .prefault({}),
     heartbeat: z

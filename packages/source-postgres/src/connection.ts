@@ -15,13 +15,17 @@ export const SESSION_SETTINGS: Readonly<Record<string, string>> = {
   client_encoding: "UTF8",
 };
 
-function startupOptions(): string {
-  return Object.entries(SESSION_SETTINGS)
+function startupOptions(extra: Readonly<Record<string, string>> = {}): string {
+  return Object.entries({ ...SESSION_SETTINGS, ...extra })
     .map(([name, value]) => `-c ${name}=${value.replaceAll(" ", "\\ ")}`)
     .join(" ");
 }
 
-export function clientConfig(config: PostgresConnectionConfig, applicationName: string): ClientConfig {
+export function clientConfig(
+  config: PostgresConnectionConfig,
+  applicationName: string,
+  settings: Readonly<Record<string, string>> = {},
+): ClientConfig {
   return {
     host: config.host,
     port: config.port,
@@ -30,7 +34,7 @@ export function clientConfig(config: PostgresConnectionConfig, applicationName: 
     database: config.database,
     connectionTimeoutMillis: config.connectTimeoutMs,
     application_name: applicationName,
-    options: startupOptions(),
+    options: startupOptions(settings),
     ssl: config.ssl === "disable" ? false : { rejectUnauthorized: config.ssl === "verify-full" },
     keepAlive: true,
   };
@@ -39,8 +43,9 @@ export function clientConfig(config: PostgresConnectionConfig, applicationName: 
 export function replicationClientConfig(
   config: PostgresConnectionConfig,
   applicationName: string,
+  settings: Readonly<Record<string, string>> = {},
 ): ClientConfig & { replication: "database" } {
-  return { ...clientConfig(config, applicationName), replication: "database" };
+  return { ...clientConfig(config, applicationName, settings), replication: "database" };
 }
 
 /** Query options that hand every value over as PostgreSQL's text output, untouched. */

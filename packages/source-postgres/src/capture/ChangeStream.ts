@@ -7,6 +7,7 @@ import type { PgoutputPluginOutput } from "../replication/TributaryPgoutputPlugi
 import type { CapturedTable, RelationShape } from "./CapturedTable.js";
 import { keyOf, type RecordOptions, rowFromTuple, toRecords } from "./change-events.js";
 import type { HelperTableKind } from "./helper-tables.js";
+import { TransactionSpill } from "./TransactionSpill.js";
 
 /** What the stream needs from the connector around it. */
 export interface ChangeStreamContext {
@@ -26,6 +27,8 @@ export interface ChangeStreamContext {
   /** A row inserted into tributary_ddl, at its place in the stream. */
   onDdl(row: Record<string, string | null>, source: SourceInfo): Promise<OutgoingRecord[]>;
   onTypeChanged(typeOid: number): void;
+  /** Where transactions streamed before their commit wait on disk. */
+  spillDirectory: string;
   countEvent(table: CapturedTable, op: string, bytes: number): void;
 }
 
@@ -42,17 +45,32 @@ type RelationState =
   | { kind: "helper"; helper: HelperTableKind; relation: RelationMessage }
   | { kind: "ignored" };
 
+/** One row change (or truncate), from the stream directly or replayed from a spill file. */
+interface RowChange {
+  version: number;
+  kind: "insert" | "update" | "delete" | "truncate";
+  lsn: Lsn;
+  oldTuple?: TupleData | undefined;
+  newTuple?: TupleData | undefined;
+}
+
 /** The prefix Tributary sinks give their replication origins (DESIGN.md section 6). */
 const ORIGIN_PREFIX = "tributary_";
 
 /**
  * Turns decoded pgoutput messages into change events, one transaction at a time, in commit
  * order. Each Commit marks its end LSN in the batcher, which reports it durable once Kafka
- * acknowledged every event before it.
+ * acknowledged every event before it. Transactions PostgreSQL streams while in progress
+ * (protocol 2) are spilled to disk and published only at their Stream Commit.
  */
 export class ChangeStream {
-  private readonly relations = new Map<number, RelationState>();
+  /** Relation versions by id: a spilled change refers to the version it was decoded with. */
+  private readonly versions = new Map<number, RelationState>();
+  private readonly current = new Map<number, number>();
+  private nextVersion = 1;
   private tx: OpenTransaction | undefined;
+  private readonly streams = new Map<number, TransactionSpill>();
+  private inStream: TransactionSpill | undefined;
 
   constructor(private readonly context: ChangeStreamContext) {}
 
@@ -61,16 +79,11 @@ export class ChangeStream {
     const message: PgoutputMessage = output;
     switch (message.tag) {
       case "begin":
-        this.tx = {
-          xid: message.xid,
-          commitTsMs: BigInt(message.commitTimeMs),
-          origin: this.context.origin,
-          totalOrder: 0n,
-          perTable: new Map(),
-        };
+        this.tx = this.openTransaction(message.xid, BigInt(message.commitTimeMs), this.context.origin);
         return;
       case "origin":
-        if (this.tx) this.tx.origin = originOf(message.originName);
+        if (this.inStream) this.inStream.origin = originOf(message.originName);
+        else if (this.tx) this.tx.origin = originOf(message.originName);
         return;
       case "relation":
         await this.onRelation(message);
@@ -79,86 +92,186 @@ export class ChangeStream {
         this.context.onTypeChanged(message.typeOid);
         return;
       case "insert":
-        await this.onRow(lsn, message.relationOid, "c", undefined, message.newTuple);
+        await this.onChange(
+          {
+            version: this.versionOf(message.relationOid, lsn),
+            kind: "insert",
+            lsn,
+            newTuple: message.newTuple,
+          },
+          message.xid,
+        );
         return;
       case "update":
-        await this.onRow(lsn, message.relationOid, "u", message.oldTuple?.values, message.newTuple);
+        await this.onChange(
+          {
+            version: this.versionOf(message.relationOid, lsn),
+            kind: "update",
+            lsn,
+            oldTuple: message.oldTuple?.values,
+            newTuple: message.newTuple,
+          },
+          message.xid,
+        );
         return;
       case "delete":
-        await this.onRow(lsn, message.relationOid, "d", message.oldTuple.values, undefined);
+        await this.onChange(
+          {
+            version: this.versionOf(message.relationOid, lsn),
+            kind: "delete",
+            lsn,
+            oldTuple: message.oldTuple.values,
+          },
+          message.xid,
+        );
         return;
       case "truncate":
-        for (const oid of message.relationOids) await this.onTruncate(lsn, oid);
+        for (const oid of message.relationOids) {
+          await this.onChange({ version: this.versionOf(oid, lsn), kind: "truncate", lsn }, message.xid);
+        }
         return;
-      case "commit":
+      case "commit": {
         this.tx = undefined;
         this.context.batcher.mark(message.endLsn);
         return;
+      }
+      case "stream-start": {
+        let spill = this.streams.get(message.xid);
+        if (!spill) {
+          spill = await TransactionSpill.open(this.context.spillDirectory, message.xid);
+          this.streams.set(message.xid, spill);
+        }
+        this.inStream = spill;
+        return;
+      }
+      case "stream-stop":
+        this.inStream = undefined;
+        return;
+      case "stream-commit":
+        await this.replay(message.xid, BigInt(message.commitTimeMs));
+        this.context.batcher.mark(message.endLsn);
+        return;
+      case "stream-abort": {
+        const spill = this.streams.get(message.xid);
+        if (!spill) return;
+        if (message.subxid === message.xid) {
+          this.streams.delete(message.xid);
+          await spill.discard();
+          this.pruneVersions();
+        } else {
+          spill.abortSubtransaction(message.subxid);
+        }
+        return;
+      }
       case "message":
         return;
       default:
         throw new TributaryError(
           "TRB_PG_PROTOCOL",
-          `unexpected pgoutput message '${message.tag}' at ${lsn}; this connector does not ask for streamed ` +
-            "or two-phase transactions",
+          `unexpected pgoutput message '${message.tag}' at ${lsn}; this connector does not ask for two-phase transactions`,
         );
     }
   }
 
-  private async onRelation(message: RelationMessage): Promise<void> {
-    const helper = this.context.helperKind(message.schema, message.name);
-    if (helper) {
-      this.relations.set(message.relationOid, { kind: "helper", helper, relation: message });
-      return;
-    }
-    if (!this.context.isSelected(message.schema, message.name)) {
-      this.relations.set(message.relationOid, { kind: "ignored" });
-      return;
-    }
-    const table = await this.context.prepareTable(
-      shapeOfRelation(message, await this.context.catalogShape(message.relationOid)),
-    );
-    this.relations.set(message.relationOid, { kind: "captured", table });
+  /** Files of transactions still streaming when the connector stops are of no use later. */
+  async close(): Promise<void> {
+    for (const spill of this.streams.values()) await spill.discard();
+    this.streams.clear();
   }
 
-  private relation(oid: number, lsn: Lsn): RelationState {
-    const state = this.relations.get(oid);
-    if (!state) {
+  private async onRelation(message: RelationMessage): Promise<void> {
+    let state: RelationState;
+    const helper = this.context.helperKind(message.schema, message.name);
+    if (helper) {
+      state = { kind: "helper", helper, relation: message };
+    } else if (!this.context.isSelected(message.schema, message.name)) {
+      state = { kind: "ignored" };
+    } else {
+      const shape = shapeOfRelation(message, await this.context.catalogShape(message.relationOid));
+      state = { kind: "captured", table: await this.context.prepareTable(shape) };
+    }
+    const version = this.nextVersion++;
+    this.versions.set(version, state);
+    this.current.set(message.relationOid, version);
+  }
+
+  private versionOf(oid: number, lsn: Lsn): number {
+    const version = this.current.get(oid);
+    if (version === undefined) {
       throw new TributaryError(
         "TRB_PG_PROTOCOL",
         `a change of relation ${oid} at ${lsn} arrived before its Relation message`,
       );
     }
-    return state;
+    return version;
   }
 
-  private async onRow(
-    lsn: Lsn,
-    oid: number,
-    op: "c" | "u" | "d",
-    oldTuple: TupleData | undefined,
-    newTuple: TupleData | undefined,
-  ): Promise<void> {
-    const state = this.relation(oid, lsn);
-    if (state.kind === "ignored") return;
-    const tx = this.requireTransaction(lsn);
+  private async onChange(change: RowChange, xid: number | undefined): Promise<void> {
+    if (this.inStream) {
+      await this.inStream.append({ ...change, subxid: xid ?? this.inStream.xid });
+      return;
+    }
+    if (!this.tx) {
+      throw new TributaryError("TRB_PG_PROTOCOL", `a change at ${change.lsn} arrived outside a transaction`);
+    }
+    await this.apply(this.tx, change);
+  }
+
+  private async replay(xid: number, commitTsMs: bigint): Promise<void> {
+    const spill = this.streams.get(xid);
+    if (!spill) return;
+    this.streams.delete(xid);
+    const tx = this.openTransaction(xid, commitTsMs, spill.origin ?? this.context.origin);
+    try {
+      for await (const change of spill.replay()) await this.apply(tx, { ...change, lsn: change.lsn as Lsn });
+    } finally {
+      await spill.discard();
+      this.pruneVersions();
+    }
+  }
+
+  /** Forgets relation versions no open stream can refer to any more. */
+  private pruneVersions(): void {
+    if (this.streams.size > 0) return;
+    const live = new Set(this.current.values());
+    for (const version of this.versions.keys()) if (!live.has(version)) this.versions.delete(version);
+  }
+
+  private openTransaction(xid: number, commitTsMs: bigint, origin: string): OpenTransaction {
+    return { xid, commitTsMs, origin, totalOrder: 0n, perTable: new Map() };
+  }
+
+  private async apply(tx: OpenTransaction, change: RowChange): Promise<void> {
+    const state = this.versions.get(change.version);
+    if (!state || state.kind === "ignored") return;
     if (state.kind === "helper") {
-      await this.onHelperRow(state, lsn, tx, newTuple);
+      await this.onHelperRow(state, change.lsn, tx, change.newTuple);
       return;
     }
     const table = state.table;
-    const before = oldTuple ? rowFromTuple(table, oldTuple).row : null;
-    const after = newTuple ? rowFromTuple(table, newTuple) : undefined;
+    if (change.kind === "truncate") {
+      await this.emit(table, null, {
+        before: null,
+        after: null,
+        unchanged: [],
+        op: "t",
+        source: this.source(table, change.lsn, tx),
+        origin: tx.origin,
+        ts_ms: BigInt(Date.now()),
+        transaction: this.transactionOf(tx, table.shape.oid),
+      });
+      return;
+    }
+    const op = change.kind === "insert" ? "c" : change.kind === "update" ? "u" : "d";
+    const before = change.oldTuple ? rowFromTuple(table, change.oldTuple).row : null;
+    const after = change.newTuple ? rowFromTuple(table, change.newTuple) : undefined;
     const keyRow = after && op !== "d" ? keyOf(table, after.row) : before ? keyOf(table, before) : null;
-    const envelopeKey =
-      op === "u" && before && keyRow && keyChanged(table, before, after?.row) ? before : null;
-    const source = this.source(table, lsn, tx);
-    const transaction = this.transactionOf(tx, oid);
-    if (envelopeKey) {
+    const source = this.source(table, change.lsn, tx);
+    const oid = table.shape.oid;
+    if (op === "u" && before && keyRow && keyChanged(table, before, after?.row)) {
       // A key change: a delete of the old key, then an insert of the new one, so every
       // partition (and a compacted topic) sees the old key go.
-      const oldKey = keyOf(table, envelopeKey);
-      await this.emit(table, oldKey, {
+      await this.emit(table, keyOf(table, before), {
         before,
         after: null,
         unchanged: [],
@@ -166,7 +279,7 @@ export class ChangeStream {
         source,
         origin: tx.origin,
         ts_ms: BigInt(Date.now()),
-        transaction,
+        transaction: this.transactionOf(tx, oid),
       });
       await this.emit(table, keyRow, {
         before: null,
@@ -186,22 +299,6 @@ export class ChangeStream {
       unchanged: after?.unchanged ?? [],
       op,
       source,
-      origin: tx.origin,
-      ts_ms: BigInt(Date.now()),
-      transaction,
-    });
-  }
-
-  private async onTruncate(lsn: Lsn, oid: number): Promise<void> {
-    const state = this.relation(oid, lsn);
-    if (state.kind !== "captured") return;
-    const tx = this.requireTransaction(lsn);
-    await this.emit(state.table, null, {
-      before: null,
-      after: null,
-      unchanged: [],
-      op: "t",
-      source: this.source(state.table, lsn, tx),
       origin: tx.origin,
       ts_ms: BigInt(Date.now()),
       transaction: this.transactionOf(tx, oid),
@@ -243,13 +340,6 @@ export class ChangeStream {
       this.context.countEvent(table, envelope.op, bytes);
       await this.context.batcher.add(record, bytes);
     }
-  }
-
-  private requireTransaction(lsn: Lsn): OpenTransaction {
-    if (!this.tx) {
-      throw new TributaryError("TRB_PG_PROTOCOL", `a change at ${lsn} arrived outside a transaction`);
-    }
-    return this.tx;
   }
 
   private transactionOf(

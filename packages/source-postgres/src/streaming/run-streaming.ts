@@ -1,8 +1,11 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fixedSchemas, internalTopic, type WriterSchema } from "@tributary/core";
 import { ChangeStream } from "../capture/ChangeStream.js";
 import { helperTableKind } from "../capture/helper-tables.js";
 import { describeTable } from "../capture/relation-catalog.js";
 import { schemaChangeRecord } from "../capture/schema-change-record.js";
+import { TransactionSpill } from "../capture/TransactionSpill.js";
 import { replicationName } from "../config.js";
 import { replicationClientConfig } from "../connection.js";
 import type { Lsn } from "../replication/lsn.js";
@@ -52,7 +55,10 @@ export async function runStreaming(
       await saveState(lsn);
     }
   });
+  const spillDirectory = config.streaming.spillDirectory ?? join(tmpdir(), `tributary-${config.name}`);
+  await TransactionSpill.clear(spillDirectory);
   const stream = new ChangeStream({
+    spillDirectory,
     connectorName: config.name,
     database: config.postgres.database,
     origin: config.origin,
@@ -82,7 +88,13 @@ export async function runStreaming(
   );
   const protocol = config.streaming.protocolVersion;
   replication = new ReplicationStream({
-    clientConfig: replicationClientConfig(config.postgres, "tributary-stream"),
+    clientConfig: replicationClientConfig(
+      config.postgres,
+      "tributary-stream",
+      config.streaming.logicalDecodingWorkMem
+        ? { logical_decoding_work_mem: config.streaming.logicalDecodingWorkMem }
+        : {},
+    ),
     slot: slotName,
     pgoutput: choosePgoutputOptions(serverVersion, {
       publicationNames: [replicationName(config)],
@@ -113,5 +125,6 @@ export async function runStreaming(
     clearInterval(heartbeat);
     batcher.close();
     await replication.stop();
+    await stream.close();
   }
 }
