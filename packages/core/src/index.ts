@@ -1,3 +1,6 @@
+// Must stay first: patches kafkajs before anything loads it.
+import "./kafka/kafkajs-fixes.js";
+
 export * from "./avro/index.js";
 export {
   connectorNameSchema,

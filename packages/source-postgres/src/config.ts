@@ -59,7 +59,7 @@ export const postgresSourceConfigSchema = z
           ),
         workers: z.number().int().min(1).max(32).default(2).describe("Tables/chunks read at once"),
         chunkRows: z.number().int().min(1000).default(100_000).describe("Rows per key-range chunk"),
-        fetchRows: z.number().int().min(100).default(10_000).describe("Rows fetched per round trip"),
+        fetchRows: z.number().int().min(100).default(2_000).describe("Rows fetched per round trip"),
       })
       .prefault({}),
     streaming: z
@@ -68,7 +68,7 @@ export const postgresSourceConfigSchema = z
           .union([z.literal("auto"), z.literal(1), z.literal(2)])
           .default("auto")
           .describe("pgoutput protocol; auto picks 2 (streaming of large transactions) on PostgreSQL 14+"),
-        maxBatchEvents: z.number().int().positive().default(20_000).describe("Events per Kafka batch"),
+        maxBatchEvents: z.number().int().positive().default(5_000).describe("Events per Kafka batch"),
         flushIntervalMs: z
           .number()
           .int()

@@ -1,3 +1,4 @@
+import "./kafkajs-fixes.js";
 import kafkajs, { type Message, type Producer, type TopicMessages } from "kafkajs";
 import type { KafkaConfig } from "../config/common-schema.js";
 import { TributaryError } from "../errors/TributaryError.js";

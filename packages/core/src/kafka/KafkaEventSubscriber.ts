@@ -1,3 +1,4 @@
+import "./kafkajs-fixes.js";
 import type { Consumer, EachBatchPayload, IHeaders } from "kafkajs";
 import type { KafkaConfig } from "../config/common-schema.js";
 import { TributaryError } from "../errors/TributaryError.js";

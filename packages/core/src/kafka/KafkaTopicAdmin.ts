@@ -1,3 +1,4 @@
+import "./kafkajs-fixes.js";
 import type { Admin } from "kafkajs";
 import type { KafkaConfig } from "../config/common-schema.js";
 import type { Logger } from "../observability/logger.js";

@@ -1,3 +1,4 @@
+import "./kafkajs-fixes.js";
 import kafkajs, { type KafkaConfig as KafkaJsConfig, type logCreator } from "kafkajs";
 import snappyCodec from "kafkajs-snappy";
 import type { KafkaConfig } from "../config/common-schema.js";

@@ -66,6 +66,29 @@ export interface RecordOptions {
   partitions: (table: CapturedTable) => number;
 }
 
+/**
+ * The headers of an event. Shared, read-only objects, one per table version, origin and
+ * transaction (the last one kept per table), so a snapshot or a large transaction does not
+ * build the same object for every record.
+ */
+const headerCache = new WeakMap<
+  CapturedTable,
+  { origin: string; tx: string | undefined; headers: Record<string, string> }
+>();
+
+function headersOf(table: CapturedTable, origin: string, tx: string | undefined): Record<string, string> {
+  const cached = headerCache.get(table);
+  if (cached && cached.origin === origin && cached.tx === tx) return cached.headers;
+  const headers: Record<string, string> = {
+    [EVENT_HEADERS.origin]: origin,
+    [EVENT_HEADERS.schema]: table.valueSchema.fingerprint,
+  };
+  if (tx !== undefined) headers[EVENT_HEADERS.tx] = tx;
+  Object.freeze(headers);
+  headerCache.set(table, { origin, tx, headers });
+  return headers;
+}
+
 /** The Kafka records of one change: the event, plus a tombstone after a delete. */
 export function toRecords(
   table: CapturedTable,
@@ -75,11 +98,7 @@ export function toRecords(
 ): OutgoingRecord[] {
   const keyBytes = key === null || table.keySchema === null ? null : encode(table.keySchema, key);
   const value = encode(table.valueSchema, envelope);
-  const headers: Record<string, string> = {
-    [EVENT_HEADERS.origin]: envelope.origin,
-    [EVENT_HEADERS.schema]: table.valueSchema.fingerprint,
-  };
-  if (envelope.transaction) headers[EVENT_HEADERS.tx] = envelope.transaction.id;
+  const headers = headersOf(table, envelope.origin, envelope.transaction?.id);
   const describe = () =>
     `the ${envelope.op} event of ${table.qualifiedName} with key ${JSON.stringify(toJsonValue(key))}`;
   if (envelope.op === "t") {
@@ -92,9 +111,13 @@ export function toRecords(
       describe,
     }));
   }
-  const records: OutgoingRecord[] = [{ topic: table.topic, key: keyBytes, value, headers, describe }];
+  // With one partition there is nothing to hash the key for.
+  const partition = options.partitions(table) === 1 ? 0 : undefined;
+  const record: OutgoingRecord = { topic: table.topic, key: keyBytes, value, headers, describe };
+  if (partition !== undefined) record.partition = partition;
+  const records: OutgoingRecord[] = [record];
   if (envelope.op === "d" && options.tombstones && keyBytes !== null) {
-    records.push({ topic: table.topic, key: keyBytes, value: null, headers, describe });
+    records.push({ ...record, value: null });
   }
   return records;
 }

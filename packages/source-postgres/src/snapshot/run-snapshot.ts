@@ -51,6 +51,7 @@ export async function runSnapshot(resources: SessionResources): Promise<void> {
           sources.set(table, source);
         }
         const label = { table: table.qualifiedName };
+        let batchBytes = 0;
         for (const values of rows) {
           const row = rowFromText(table, values);
           const envelope: Envelope = {
@@ -65,10 +66,11 @@ export async function runSnapshot(resources: SessionResources): Promise<void> {
           };
           for (const record of toRecords(table, keyOf(table, row), envelope, tables.records)) {
             const bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
-            metrics.eventBytes.inc(label, bytes);
+            batchBytes += bytes;
             await batcher.add(record, bytes);
           }
         }
+        metrics.eventBytes.inc(label, batchBytes);
         metrics.events.inc({ ...label, op: "r" }, rows.length);
         metrics.snapshotRows.inc(label, rows.length);
         rowsRead += rows.length;
