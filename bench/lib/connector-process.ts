@@ -1,0 +1,110 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { stringify } from "yaml";
+import { type ProcessStats, readProcessStats } from "./process-stats.js";
+
+const CLI = fileURLToPath(new URL("../../packages/cli/dist/bin.js", import.meta.url));
+
+export interface LogLine {
+  level: string;
+  msg: string;
+  [field: string]: unknown;
+}
+
+/**
+ * A connector run as its own process (`tributary source|sink --config …`), as it would run
+ * in a container. Its pino lines on stderr are parsed so a benchmark can wait for them.
+ */
+export class ConnectorProcess {
+  private readonly child: ChildProcess;
+  private readonly lines: LogLine[] = [];
+  private readonly waiters: { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
+  readonly exited: Promise<number | null>;
+  private lastStats: ProcessStats = { peakRssMb: 0, cpuSeconds: 0 };
+
+  constructor(command: "source" | "sink", config: Record<string, unknown>) {
+    const dir = mkdtempSync(join(tmpdir(), "tributary-bench-"));
+    const file = join(dir, `${command}.yaml`);
+    writeFileSync(file, stringify(config));
+    this.child = spawn(process.execPath, [CLI, command, "--config", file], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let buffered = "";
+    this.child.stderr?.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      for (let end = buffered.indexOf("\n"); end >= 0; end = buffered.indexOf("\n")) {
+        const text = buffered.slice(0, end);
+        buffered = buffered.slice(end + 1);
+        this.onLine(text);
+      }
+    });
+    this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** Peak RSS and CPU seconds; the last values read stay available after the process exits. */
+  stats(): ProcessStats {
+    try {
+      this.lastStats = readProcessStats(this.pid);
+    } catch {
+      // The process is gone: keep what was last read.
+    }
+    return this.lastStats;
+  }
+
+  waitFor(what: string, match: (line: LogLine) => boolean, timeoutMs = 600_000): Promise<LogLine> {
+    const seen = this.lines.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+      void this.exited.then((code) =>
+        reject(new Error(`the connector exited (${code}) before ${what}:\n${this.tail()}`)),
+      );
+      this.waiters.push({
+        match,
+        resolve: (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        },
+      });
+    });
+  }
+
+  /** SIGTERM, then wait for a clean exit. */
+  async stop(): Promise<number | null> {
+    this.stats();
+    this.child.kill("SIGTERM");
+    return this.exited;
+  }
+
+  tail(lines = 20): string {
+    return this.lines
+      .slice(-lines)
+      .map((line) => JSON.stringify(line))
+      .join("\n");
+  }
+
+  private onLine(text: string): void {
+    let line: LogLine;
+    try {
+      line = JSON.parse(text) as LogLine;
+    } catch {
+      line = { level: "raw", msg: text };
+    }
+    this.lines.push(line);
+    if (line.level === "error" || line.level === "fatal")
+      process.stderr.write(`[connector ${this.pid}] ${text}\n`);
+    for (const waiter of [...this.waiters]) {
+      if (waiter.match(line)) {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
+    }
+  }
+}
