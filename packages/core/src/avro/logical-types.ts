@@ -105,10 +105,13 @@ class DecimalType extends avsc.types.LogicalType {
     return Buffer.isBuffer(value) ? formatDecimal(bytesToUnscaled(value), this.scale) : undefined;
   }
 
-  protected override _toValue(value: unknown): Buffer {
+  protected override _toValue(value: unknown): Buffer | undefined {
     if (value === this.lastValue && this.lastBytes !== undefined) {
       return this.lastBytes;
     }
+    // Unions try this branch for every value (null included): say "not mine" without the cost of
+    // an exception. Values of a decimal-like type still throw below with the exact reason.
+    if (typeof value !== "string" && typeof value !== "bigint" && typeof value !== "number") return undefined;
     const unscaled = toUnscaled(value, this.precision, this.scale);
     const bytes =
       this.fixedSize === undefined ? unscaledToBytes(unscaled) : unscaledToFixed(unscaled, this.fixedSize);
