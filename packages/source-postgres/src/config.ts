@@ -124,3 +124,8 @@ export type PostgresConnectionConfig = PostgresSourceConfig["postgres"];
 export function replicationName(config: Pick<PostgresSourceConfig, "name">): string {
   return `tributary_${config.name}`;
 }
+
+/** Key of the source's state in `<topicPrefix>._offsets` (see state/SourceStateStore.ts). */
+export function sourceStateKey(config: Pick<PostgresSourceConfig, "name">): string {
+  return `postgres-source/${config.name}`;
+}

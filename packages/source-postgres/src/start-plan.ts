@@ -14,7 +14,8 @@ export type StartPlan =
 /**
  * What a starting source does, from its slot, its remembered state and the snapshot mode.
  * Never streams silently past lost changes: a slot that is gone, invalidated or re-created
- * after this connector used it is an error unless `snapshot.mode` is `when_needed`.
+ * after this connector used it is an error unless `snapshot.mode` is `when_needed`
+ * (`initial_only` takes a new snapshot on every run).
  */
 export function planStart(
   mode: PostgresSourceConfig["snapshot"]["mode"],
@@ -30,7 +31,23 @@ export function planStart(
     );
   }
   const snapshotDone = state?.snapshot === "done";
-  if (mode === "never") return slot ? { action: "stream" } : { action: "create-slot" };
+  if (mode === "never") {
+    // No snapshot to fall back on, but a slot that vanished after streaming still lost changes.
+    if (!slot) {
+      if (state?.confirmedLsn !== null && state?.confirmedLsn !== undefined) throw missingSlot(slotName);
+      return { action: "create-slot" };
+    }
+    const problem = slotProblem(slot, slotName, state?.confirmedLsn ?? null);
+    if (problem) throw problem;
+    return { action: "stream" };
+  }
+  // initial_only never streams and drops its slot when done: each run is a new snapshot.
+  if (mode === "initial_only") {
+    const reason = snapshotDone
+      ? "snapshot.mode is initial_only: every run reads the tables again"
+      : "no snapshot was taken yet";
+    return { action: "snapshot", dropSlot: slot !== undefined, reason };
+  }
   if (!snapshotDone) {
     const reason = slot ? "the previous snapshot did not finish" : "no snapshot was taken yet";
     return { action: "snapshot", dropSlot: slot !== undefined, reason };

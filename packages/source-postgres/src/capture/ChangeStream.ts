@@ -1,4 +1,4 @@
-import type { Logger, OutgoingRecord, Row, SourceInfo } from "@tributary/core";
+import type { Logger, OutgoingRecord, Row, SourceInfo, TokenBucketThrottle } from "@tributary/core";
 import { TributaryError } from "@tributary/core";
 import type { OutboundBatcher } from "../pipeline/OutboundBatcher.js";
 import type { Lsn } from "../replication/lsn.js";
@@ -30,6 +30,8 @@ export interface ChangeStreamContext {
   /** Where transactions streamed before their commit wait on disk. */
   spillDirectory: string;
   countEvent(table: CapturedTable, op: string, bytes: number): void;
+  /** Limits the stream to throttle.stream rows/s and bytes/s. */
+  throttle: TokenBucketThrottle;
 }
 
 interface OpenTransaction {
@@ -338,6 +340,7 @@ export class ChangeStream {
     for (const record of toRecords(table, key, envelope, this.context.records)) {
       const bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
       this.context.countEvent(table, envelope.op, bytes);
+      if (!this.context.throttle.unlimited) await this.context.throttle.take(1, bytes);
       await this.context.batcher.add(record, bytes);
     }
   }

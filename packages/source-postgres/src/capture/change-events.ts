@@ -1,14 +1,16 @@
 import {
+  type ColumnValue,
   type Envelope,
   EVENT_HEADERS,
   encode,
+  isTributaryError,
   type OutgoingRecord,
   type Row,
   TributaryError,
   toJsonValue,
 } from "@tributary/core";
 import type { TupleData } from "../replication/pgoutput-messages.js";
-import type { CapturedTable } from "./CapturedTable.js";
+import type { CapturedColumn, CapturedTable } from "./CapturedTable.js";
 
 /**
  * A pgoutput tuple (or snapshot row of text values) as a row keyed by Avro field name. Columns
@@ -25,7 +27,7 @@ export function rowFromTuple(table: CapturedTable, tuple: TupleData): { row: Row
     if (value === undefined || value.kind === "null") {
       row[column.field] = null;
     } else if (value.kind === "text") {
-      row[column.field] = column.parse(value.text);
+      row[column.field] = parseValue(table, column, value.text);
     } else if (value.kind === "unchanged") {
       row[column.field] = null;
       unchanged.push(column.field);
@@ -47,9 +49,34 @@ export function rowFromText(table: CapturedTable, values: readonly (string | nul
     const column = columns[i];
     if (!column) continue;
     const text = values[i];
-    row[column.field] = text === null || text === undefined ? null : column.parse(text);
+    row[column.field] = text === null || text === undefined ? null : parseValue(table, column, text);
   }
   return row;
+}
+
+/**
+ * A column's value, or an error that names the table and column: the operator who has to fix
+ * the data or the column type needs to know where the value is.
+ */
+function parseValue(table: CapturedTable, column: CapturedColumn, text: string): ColumnValue {
+  try {
+    return column.parse(text);
+  } catch (error) {
+    const where = `${table.qualifiedName}.${column.name}`;
+    const details = { table: table.qualifiedName, column: column.name };
+    if (isTributaryError(error)) {
+      throw new TributaryError(error.code, `column ${where}: ${error.reason}`, {
+        retriable: error.retriable,
+        cause: error,
+        details: { ...error.details, ...details },
+      });
+    }
+    throw new TributaryError(
+      "TRB_PG_VALUE_INVALID",
+      `column ${where}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error, details },
+    );
+  }
 }
 
 /** The key record of a row, or null for a table without a key. */

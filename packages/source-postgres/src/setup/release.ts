@@ -1,15 +1,26 @@
 /**
  * `tributary release`: drops what a PostgreSQL source left in its database — the slot (which
  * holds WAL back while it exists), the publication, the DDL event triggers and function, its
- * rows in the helper tables, and the helper tables themselves once nothing else uses them.
+ * rows in the helper tables, and the helper tables themselves once nothing else uses them —
+ * and, given the Kafka config, forgets the source's state in `<topicPrefix>._offsets`, so the
+ * next start begins afresh (a new slot and snapshot) instead of refusing the missing slot.
  * Idempotent: what is already gone is reported as absent.
  */
 import { setTimeout as delay } from "node:timers/promises";
-import { TributaryError } from "@tributary/core";
+import {
+  createLogger,
+  internalTopic,
+  type KafkaConfig,
+  KafkaEventPublisher,
+  KafkaEventSubscriber,
+  KafkaTopicAdmin,
+  readCompactedTopic,
+  TributaryError,
+} from "@tributary/core";
 import type { ClientBase } from "pg";
 import { HELPER_TABLES, type HelperTableKind } from "../capture/helper-tables.js";
 import type { PostgresSourceConfig } from "../config.js";
-import { replicationName } from "../config.js";
+import { replicationName, sourceStateKey } from "../config.js";
 import { readEventTriggers, readFunction, readServerFacts, readSlot, type SlotFacts } from "./catalog.js";
 import { withSourceConnection } from "./connection-errors.js";
 import {
@@ -33,7 +44,7 @@ export interface ReleaseOptions {
 }
 
 export interface ReleaseItem {
-  kind: "slot" | "publication" | "event trigger" | "function" | "rows" | "table";
+  kind: "slot" | "publication" | "event trigger" | "function" | "rows" | "table" | "state";
   name: string;
   /** `kept`: left in place on purpose, `detail` says why. */
   status: "dropped" | "deleted" | "absent" | "kept";
@@ -59,9 +70,12 @@ function releaseLines(report: Pick<ReleaseReport, "items">): string[] {
   });
 }
 
-/** Releases on a connection of its own, opened from `config.postgres`. */
+/**
+ * Releases on a connection of its own, opened from `config.postgres`; with `kafka` and
+ * `topicPrefix` (a whole source config), also deletes the source's state record.
+ */
 export async function releaseSource(
-  config: ReleaseConfig & Pick<PostgresSourceConfig, "postgres">,
+  config: ReleaseConfig & Pick<PostgresSourceConfig, "postgres"> & Partial<StateConfig>,
   options?: ReleaseOptions,
 ): Promise<ReleaseReport>;
 /** Releases on `client`, connected to the source database as a user allowed to drop the objects. */
@@ -71,13 +85,21 @@ export async function releaseSource(
   options?: ReleaseOptions,
 ): Promise<ReleaseReport>;
 export async function releaseSource(
-  first: ClientBase | (ReleaseConfig & Pick<PostgresSourceConfig, "postgres">),
+  first: ClientBase | (ReleaseConfig & Pick<PostgresSourceConfig, "postgres"> & Partial<StateConfig>),
   second?: ReleaseConfig | ReleaseOptions,
   third?: ReleaseOptions,
 ): Promise<ReleaseReport> {
   if (!("query" in first)) {
     const options = (second ?? {}) as ReleaseOptions;
-    return withSourceConnection(first, "tributary-release", (client) => release(client, first, options));
+    const report = await withSourceConnection(first, "tributary-release", (client) =>
+      release(client, first, options),
+    );
+    const { kafka, topicPrefix } = first;
+    if (kafka && topicPrefix) {
+      await forgetState({ name: first.name, kafka, topicPrefix }, report);
+      report.lines = releaseLines(report);
+    }
+    return report;
   }
   return release(first, second as ReleaseConfig, third ?? {});
 }
@@ -318,4 +340,47 @@ async function otherUsers(
     users.push(...connectors.rows.map((r) => `connector ${r.connector}`));
   }
   return users;
+}
+
+type StateConfig = Pick<PostgresSourceConfig, "name" | "topicPrefix"> & { kafka: KafkaConfig };
+
+/**
+ * Deletes (with a tombstone) the source's record in `<topicPrefix>._offsets`: without it, a
+ * start after release would find "snapshot done" with no slot and refuse with
+ * TRB_PG_SLOT_MISSING — the error whose advice is to release.
+ */
+async function forgetState(config: StateConfig, report: ReleaseReport): Promise<void> {
+  const topic = internalTopic(config.topicPrefix, "offsets");
+  const key = sourceStateKey(config);
+  const item = `${key} of ${topic}`;
+  const logger = createLogger({ level: "silent" });
+  const clientId = `tributary-${config.name}-release`;
+  const admin = new KafkaTopicAdmin(config.kafka, clientId, logger);
+  try {
+    const present =
+      (await admin.listTopics()).includes(topic) &&
+      ((await readCompactedTopic(topic, admin, new KafkaEventSubscriber(config.kafka, clientId, logger))).get(
+        key,
+      ) ?? null) !== null;
+    if (!present) {
+      report.items.push({ kind: "state", name: item, status: "absent" });
+      return;
+    }
+    const publisher = new KafkaEventPublisher(config.kafka, clientId, logger);
+    try {
+      await publisher.publish([{ topic, key: Buffer.from(key), value: null, describe: () => item }]);
+    } finally {
+      await publisher.close();
+    }
+    report.items.push({ kind: "state", name: item, status: "deleted" });
+  } catch (error) {
+    throw new TributaryError(
+      "TRB_KAFKA",
+      `released ${replicationName(config)} in the database, but could not delete the state ${item}: ` +
+        `${error instanceof Error ? error.message : String(error)}; run release again once Kafka is reachable`,
+      { retriable: true, cause: error },
+    );
+  } finally {
+    await admin.close();
+  }
 }

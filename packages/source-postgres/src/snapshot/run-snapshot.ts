@@ -1,4 +1,4 @@
-import type { Envelope, SourceInfo } from "@tributary/core";
+import { type Envelope, type SourceInfo, TokenBucketThrottle } from "@tributary/core";
 import type { CapturedTable } from "../capture/CapturedTable.js";
 import { keyOf, rowFromText, toRecords } from "../capture/change-events.js";
 import { helperTableKind } from "../capture/helper-tables.js";
@@ -17,6 +17,7 @@ import { SnapshotReader } from "./SnapshotReader.js";
 export async function runSnapshot(resources: SessionResources): Promise<void> {
   const { config, logger, metrics, kafka, tables, slotName } = resources;
   const batcher = createBatcher(resources);
+  const throttle = new TokenBucketThrottle(config.throttle.snapshot);
   await kafka.state.save({ slot: slotName, snapshot: "running", snapshotLsn: null, confirmedLsn: null });
   const exported = await createSlotWithSnapshot(
     replicationClientConfig(config.postgres, "tributary-snapshot"),
@@ -70,6 +71,7 @@ export async function runSnapshot(resources: SessionResources): Promise<void> {
             await batcher.add(record, bytes);
           }
         }
+        await throttle.take(rows.length, batchBytes);
         metrics.eventBytes.inc(label, batchBytes);
         metrics.events.inc({ ...label, op: "r" }, rows.length);
         metrics.snapshotRows.inc(label, rows.length);

@@ -1,6 +1,6 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fixedSchemas, internalTopic, type WriterSchema } from "@tributary/core";
+import { fixedSchemas, internalTopic, TokenBucketThrottle, type WriterSchema } from "@tributary/core";
 import { ChangeStream } from "../capture/ChangeStream.js";
 import { helperTableKind } from "../capture/helper-tables.js";
 import { describeTable } from "../capture/relation-catalog.js";
@@ -59,6 +59,7 @@ export async function runStreaming(
   await TransactionSpill.clear(spillDirectory);
   const stream = new ChangeStream({
     spillDirectory,
+    throttle: new TokenBucketThrottle(config.throttle.stream),
     connectorName: config.name,
     database: config.postgres.database,
     origin: config.origin,
