@@ -1,0 +1,95 @@
+/**
+ * A table's reduced steps (batch-reduction.ts) → what to run on the target, in order: statements,
+ * and COPY for bulk steps of at least `copyThreshold` rows (into a staging table that is then
+ * merged, or straight into a table without a key). The caller runs the
+ * actions in the batch's target transaction (with the offsets it records).
+ */
+import type { Row } from "@tributary/core";
+import type { ApplyStep } from "./batch-reduction.js";
+import { copyRows } from "./sql/copy-text.js";
+import type { Dialect } from "./sql/dialect.js";
+import { changedColumns } from "./sql/row-statements.js";
+import type { SqlStatement } from "./sql/sql-text.js";
+import type { ColumnModel, TableModel } from "./table-model.js";
+
+export type ApplyAction =
+  | { readonly kind: "statement"; readonly statement: SqlStatement }
+  /** Run `copy` (`COPY … FROM STDIN`, text format) and send `data`. */
+  | { readonly kind: "copy"; readonly copy: string; readonly data: string; readonly rows: number };
+
+export interface PlanOptions {
+  /** Upserts and deletes of at least this many rows go through COPY into a staging table. */
+  readonly copyThreshold: number;
+  /**
+   * Prefix of the staging tables' names (a number is appended per staged step); must differ
+   * between the tables applied in one transaction, e.g. `tributary_stage_<n>`.
+   */
+  readonly stagingPrefix: string;
+}
+
+export function planApply(
+  steps: readonly ApplyStep[],
+  table: TableModel,
+  dialect: Dialect,
+  options: PlanOptions,
+): ApplyAction[] {
+  const actions: ApplyAction[] = [];
+  const run = (statements: readonly SqlStatement[]) => {
+    for (const statement of statements) actions.push({ kind: "statement", statement });
+  };
+  let staged = 0;
+  const stage = (columns: readonly ColumnModel[], rows: readonly Row[]) => {
+    staged++;
+    const staging = `${options.stagingPrefix}_${staged}`;
+    run([dialect.createStaging(table, staging, columns)]);
+    actions.push({
+      kind: "copy",
+      copy: dialect.copyIntoStaging(staging, columns),
+      data: copyRows(columns, rows),
+      rows: rows.length,
+    });
+    return staging;
+  };
+  for (const step of steps) {
+    switch (step.kind) {
+      case "truncate":
+        run(dialect.truncate(table));
+        break;
+      case "delete":
+        if (step.keys.length >= options.copyThreshold) {
+          run(dialect.deleteFromStaging(table, stage(table.key, step.keys)));
+        } else {
+          run(dialect.deleteKeys(table, step.keys));
+        }
+        break;
+      case "upsert":
+        if (step.rows.length >= options.copyThreshold) {
+          const columns = changedColumns(table, step.unchanged);
+          if (step.unchanged.length > 0 && columns.every((column) => column.keyPosition !== null)) break;
+          run(dialect.upsertFromStaging(table, stage(columns, step.rows), step.unchanged));
+        } else {
+          run(dialect.upsert(table, step.rows, step.unchanged));
+        }
+        break;
+      case "insert":
+        if (step.rows.length >= options.copyThreshold) {
+          actions.push({
+            kind: "copy",
+            copy: dialect.copyIntoTable(table),
+            data: copyRows(table.columns, step.rows),
+            rows: step.rows.length,
+          });
+        } else {
+          run(dialect.insert(table, step.rows));
+        }
+        break;
+      case "update-row":
+        run(dialect.updateRow(table, step.before, step.after, step.unchanged));
+        break;
+      case "delete-row":
+        run(dialect.deleteRow(table, step.before));
+        break;
+    }
+  }
+  return actions;
+}

@@ -1,0 +1,47 @@
+/**
+ * What a target of the PostgreSQL family needs from a dialect (type binding, upsert, delete,
+ * staging), as SQL text and text parameters. One object per target: `postgresDialect`,
+ * `polardbDialect`, `analyticdbDialect`. Rows are keyed by Avro field name; `unchanged` lists
+ * Avro field names. Statements cast to `column.targetType` when the model has it (see
+ * `withTargetTypes`), else to the dialect's `columnType`.
+ */
+import type { Row } from "@tributary/core";
+import type { ColumnModel, TableModel } from "../table-model.js";
+import type { TypeOptions } from "./postgres-types.js";
+import type { SqlStatement } from "./sql-text.js";
+
+export interface Dialect {
+  readonly name: "postgres" | "polardb" | "analyticdb";
+  /** The type of a created or added column. */
+  columnType(column: ColumnModel, table: TableModel, options?: TypeOptions): string;
+  /** Statements that create the table when missing (its schema and user types first). */
+  createTable(table: TableModel, options?: TypeOptions): SqlStatement[];
+  /** Statements that add `columns` to the table (autoEvolve). */
+  addColumns(table: TableModel, columns: readonly ColumnModel[], options?: TypeOptions): SqlStatement[];
+  /** Statements that give the table's enum types every label the source has (run and commit before rows). */
+  enumLabels(table: TableModel): SqlStatement[];
+  truncate(table: TableModel): SqlStatement[];
+  /**
+   * Insert or overwrite `rows` (distinct keys), in as few statements as the target allows. With
+   * `unchanged` fields the rows update existing rows only, leaving those columns as they are.
+   */
+  upsert(table: TableModel, rows: readonly Row[], unchanged: readonly string[]): SqlStatement[];
+  /** Delete the rows of `keys` (rows of the key fields). */
+  deleteKeys(table: TableModel, keys: readonly Row[]): SqlStatement[];
+  /** Table without a key: insert `rows`. */
+  insert(table: TableModel, rows: readonly Row[]): SqlStatement[];
+  /** Table without a key: update one row equal to `before`. */
+  updateRow(table: TableModel, before: Row, after: Row, unchanged: readonly string[]): SqlStatement[];
+  /** Table without a key: delete one row equal to `before`. */
+  deleteRow(table: TableModel, before: Row): SqlStatement[];
+  /** A temporary table for `columns` of the table, dropped at commit. */
+  createStaging(table: TableModel, staging: string, columns: readonly ColumnModel[]): SqlStatement;
+  /** The `COPY … FROM STDIN` (text format) that fills the staging table; its data comes from `copyRows`. */
+  copyIntoStaging(staging: string, columns: readonly ColumnModel[]): string;
+  /** The `COPY … FROM STDIN` (text format) that inserts rows straight into the table (a table without a key). */
+  copyIntoTable(table: TableModel): string;
+  /** Merge the staged rows (every column, or all but `unchanged`) into the table. */
+  upsertFromStaging(table: TableModel, staging: string, unchanged: readonly string[]): SqlStatement[];
+  /** Delete the rows whose keys are staged. */
+  deleteFromStaging(table: TableModel, staging: string): SqlStatement[];
+}
