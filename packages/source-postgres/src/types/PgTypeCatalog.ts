@@ -132,7 +132,7 @@ SELECT json_build_object(
 )::text AS facts
 FROM unnest($1::oid[], $2::int4[]) AS p(oid, typmod)`;
 
-interface TypeFactsJson {
+export interface TypeFactsJson {
   oid: number;
   schema: string;
   name: string;

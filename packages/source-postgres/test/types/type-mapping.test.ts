@@ -1,30 +1,13 @@
 import { type ColumnType, isTributaryError } from "@tributary/core";
 import { describe, expect, it } from "vitest";
 import { formatType, mapColumn, type PgQueryable, PgTypeCatalog, textParser } from "../../src/types/index.js";
+import type { TypeFactsJson } from "../../src/types/PgTypeCatalog.js";
 
 /**
  * A connection that answers the catalog's two queries from a fixture of pg_type facts (taken
  * from a PostgreSQL 15 server), following the same dependencies as the real recursive query.
  */
-interface Facts {
-  oid: number;
-  schema: string;
-  name: string;
-  quotedSchema: string;
-  quotedName: string;
-  typtype: string;
-  category: string;
-  isArray: boolean;
-  elementOid: number;
-  delimiter: string;
-  baseTypeOid: number;
-  baseTypmod: number;
-  hasTypmodOut: boolean;
-  enumLabels: string[] | null;
-  rangeSubtypeOid: number | null;
-  multirangeRangeOid: number | null;
-  attributes: Array<{ name: string; typeOid: number; typmod: number }> | null;
-}
+type Facts = TypeFactsJson;
 
 const FIXTURE = new Map<number, Facts>();
 
