@@ -1,82 +1,17 @@
-import { createLogger, type Envelope, KafkaTopicAdmin, TributaryError, tableTopic } from "@tributary/core";
+import { type Envelope, TributaryError, tableTopic } from "@tributary/core";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CollectedEvent, EventCollector } from "../../../test/support/event-collector.js";
-import { deleteTopics, quietLogger, testKafka, uniqueName } from "../../../test/support/kafka.js";
+import { deleteTopics, uniqueName } from "../../../test/support/kafka.js";
 import { connectPg, scratchDatabase } from "../../../test/support/postgres.js";
+import { type PostgresSourceConfig, PostgresSourceConnector, releaseSource } from "../src/index.js";
 import {
-  type PostgresSourceConfig,
-  PostgresSourceConnector,
-  postgresSourceConfigSchema,
-  releaseSource,
-} from "../src/index.js";
-
-const logger = createLogger({ level: process.env.TEST_LOG_LEVEL === "debug" ? "debug" : "warn" });
-
-function sourceConfig(
-  database: string,
-  prefix: string,
-  overrides: Record<string, unknown> = {},
-): PostgresSourceConfig {
-  return postgresSourceConfigSchema.parse({
-    connector: "postgres-source",
-    name: prefix,
-    postgres: { host: "127.0.0.1", port: 5432, user: "postgres", database },
-    kafka: { brokers: ["127.0.0.1:9092"] },
-    tables: { include: ["shop.*"], exclude: ["shop.secret"], excludeColumns: ["shop.orders.note"] },
-    snapshot: { workers: 2, chunkRows: 1000, fetchRows: 500 },
-    heartbeat: { intervalMs: 300 },
-    streaming: { flushIntervalMs: 20 },
-    http: { enabled: false },
-    ...overrides,
-  });
-}
-
-interface RunningConnector {
-  stop(): Promise<void>;
-  /** Resolves with `waiting`, or rejects as soon as the connector stops on its own. */
-  until<T>(waiting: Promise<T>): Promise<T>;
-}
-
-/** Runs the connector in this process until `stop()`. */
-function startConnector(config: PostgresSourceConfig): RunningConnector {
-  const controller = new AbortController();
-  const done = new PostgresSourceConnector(config, logger).run(controller.signal);
-  done.catch(() => undefined);
-  const stoppedEarly = done.then(() => {
-    if (!controller.signal.aborted) throw new Error("the connector stopped by itself");
-    return new Promise<never>(() => undefined);
-  });
-  stoppedEarly.catch(() => undefined);
-  return {
-    until: (waiting) => Promise.race([waiting, stoppedEarly]),
-    async stop() {
-      controller.abort();
-      await done;
-    },
-  };
-}
-
-async function waitForTopics(topics: string[]): Promise<void> {
-  const admin = new KafkaTopicAdmin(testKafka, "test", quietLogger);
-  try {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const existing = new Set(await admin.listTopics());
-      if (topics.every((t) => existing.has(t))) return;
-      if (Date.now() > deadline) throw new Error(`topics ${topics.join(", ")} did not appear`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  } finally {
-    await admin.close();
-  }
-}
-
-function envelopeAt(events: CollectedEvent[], index: number): Envelope {
-  const envelope = events[index]?.value;
-  if (!envelope) throw new Error(`no event (or a tombstone) at ${index}`);
-  return envelope;
-}
+  envelopeAt,
+  testLogger as logger,
+  sourceConfig,
+  startConnector,
+  waitForTopics,
+} from "./support/source.js";
 
 const after = (event: CollectedEvent) => (event.value as Envelope | null)?.after ?? null;
 const op = (event: CollectedEvent) => (event.value as Envelope | null)?.op;

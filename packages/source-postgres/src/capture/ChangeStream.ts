@@ -25,7 +25,7 @@ export interface ChangeStreamContext {
   /** Builds and registers the schemas of a table version. */
   prepareTable(shape: RelationShape): Promise<CapturedTable>;
   /** A row inserted into tributary_ddl, at its place in the stream. */
-  onDdl(row: Record<string, string | null>, source: SourceInfo): Promise<OutgoingRecord[]>;
+  onDdl(row: Record<string, string | null>, source: SourceInfo, origin: string): Promise<OutgoingRecord[]>;
   onTypeChanged(typeOid: number): void;
   /** Where transactions streamed before their commit wait on disk. */
   spillDirectory: string;
@@ -283,10 +283,11 @@ export class ChangeStream {
         ts_ms: BigInt(Date.now()),
         transaction: this.transactionOf(tx, oid),
       });
+      const inserted = withOldValues(after, before);
       await this.emit(table, keyRow, {
         before: null,
-        after: after?.row ?? null,
-        unchanged: after?.unchanged ?? [],
+        after: inserted.row,
+        unchanged: inserted.unchanged,
         op: "c",
         source,
         origin: tx.origin,
@@ -325,7 +326,7 @@ export class ChangeStream {
         schema: row.schema_name ?? null,
         table: row.object_name ?? "",
       };
-      for (const record of await this.context.onDdl(row, source)) {
+      for (const record of await this.context.onDdl(row, source, tx.origin)) {
         await this.context.batcher.add(record, (record.value?.length ?? 0) + 64);
       }
     }
@@ -410,6 +411,26 @@ export function shapeOfRelation(message: RelationMessage, catalog: RelationShape
       };
     }),
   };
+}
+
+/**
+ * The new row of a key change, with columns PostgreSQL did not send (unchanged TOAST) taken from
+ * the old row image where it has them (REPLICA IDENTITY FULL); the rest stay in `unchanged`.
+ */
+function withOldValues(
+  after: { row: Row; unchanged: string[] } | undefined,
+  before: Row,
+): { row: Row | null; unchanged: string[] } {
+  if (!after) return { row: null, unchanged: [] };
+  if (after.unchanged.length === 0) return after;
+  const row = { ...after.row };
+  const unchanged: string[] = [];
+  for (const field of after.unchanged) {
+    const old = before[field];
+    if (old === undefined || old === null) unchanged.push(field);
+    else row[field] = old;
+  }
+  return { row, unchanged };
 }
 
 /** `tributary_dc1` → `dc1`; any other replication origin keeps its own name. */

@@ -18,8 +18,11 @@ export function schemaChangeRecord(
   row: Record<string, string | null>,
   source: SourceInfo,
   origin: string,
+  excludedColumns: (names: string[]) => ReadonlySet<string> = () => new Set(),
 ): OutgoingRecord {
-  const columns = row.columns ? (JSON.parse(row.columns) as CapturedColumn[]) : [];
+  const all = row.columns ? (JSON.parse(row.columns) as CapturedColumn[]) : [];
+  const excluded = excludedColumns(all.map((column) => column.name));
+  const columns = all.filter((column) => !excluded.has(column.name));
   const value = encode(writer, {
     source,
     statement: row.statement ?? "",

@@ -2,6 +2,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fixedSchemas, internalTopic, TokenBucketThrottle, type WriterSchema } from "@tributary/core";
 import { ChangeStream } from "../capture/ChangeStream.js";
+import { tableChangeOf } from "../capture/ddl-rows.js";
 import { helperTableKind } from "../capture/helper-tables.js";
 import { describeTable } from "../capture/relation-catalog.js";
 import { schemaChangeRecord } from "../capture/schema-change-record.js";
@@ -75,13 +76,28 @@ export async function runStreaming(
       metrics.events.inc({ table: table.qualifiedName, op });
       metrics.eventBytes.inc({ table: table.qualifiedName }, bytes);
     },
-    onDdl: async (row, source) => {
+    onDdl: async (row, source, origin) => {
       // Every connector on this database records each DDL statement under its own name.
       if (row.connector !== config.name) return [];
-      schemaChangeWriter ??= await kafka.store.register(fixedSchemas().schemaChange);
       if (row.command_tag && PUBLICATION_CHANGING_COMMANDS.has(row.command_tag))
         await setup.refreshPublication();
-      return [schemaChangeRecord(schemaChangeTopic, schemaChangeWriter, row, source, config.origin)];
+      const change = await tableChangeOf(row, admin);
+      if (!change) return [];
+      const schema = change.schema_name ?? "";
+      const table = change.object_name ?? "";
+      if (!tables.selector.includesTable(schema, table)) return [];
+      schemaChangeWriter ??= await kafka.store.register(fixedSchemas().schemaChange);
+      const excluded = (names: string[]) => tables.selector.excludedColumns(schema, table, names);
+      return [
+        schemaChangeRecord(
+          schemaChangeTopic,
+          schemaChangeWriter,
+          change,
+          { ...source, schema, table },
+          origin,
+          excluded,
+        ),
+      ];
     },
   });
   const serverVersion = Number(

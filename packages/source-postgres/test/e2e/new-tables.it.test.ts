@@ -1,0 +1,309 @@
+/**
+ * Table selection end to end (issue 3, point 1): `tables.include` globs such as `shop.order*`,
+ * excluded tables and columns that never reach Kafka, and tables created while the source
+ * streams that are captured without a restart — both when the publication lists tables one by
+ * one (a glob or an exclude: the source adds the new table when it sees its CREATE TABLE) and
+ * when it publishes the whole schema (PostgreSQL 15+, `schema.*` with no exclude).
+ */
+import { type Envelope, internalTopic, tableTopic } from "@tributary/core";
+import type pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { uniqueName } from "../../../../test/support/kafka.js";
+import { connectPg, scratchDatabase } from "../../../../test/support/postgres.js";
+import type { PostgresSourceConfig } from "../../src/index.js";
+import { RecordCollector, type RecordedEvent } from "../support/RecordCollector.js";
+import {
+  cleanUpSource,
+  type RunningConnector,
+  sourceConfig,
+  startConnector,
+  topicsOf,
+  waitForTopics,
+} from "../support/source.js";
+
+interface Harness {
+  db: { name: string; drop(): Promise<void> };
+  sql: pg.Client;
+  prefix: string;
+  config: PostgresSourceConfig;
+  collector: RecordCollector;
+  connector: RunningConnector;
+}
+
+const summary = (events: RecordedEvent[]) =>
+  events.map((e) => `${e.value?.op ?? "tombstone"} ${JSON.stringify(e.key)}`);
+const envelopeOf = (event: RecordedEvent | undefined): Envelope => {
+  if (!event?.value) throw new Error("expected an event, found none or a tombstone");
+  return event.value;
+};
+
+async function open(label: string, tables: Record<string, unknown>, ddl: string): Promise<Harness> {
+  const db = await scratchDatabase(`tributary_${label}`);
+  const sql = await connectPg(db.name);
+  const prefix = uniqueName(label);
+  const config = sourceConfig(db.name, prefix, { tables });
+  await sql.query(ddl);
+  const collector = new RecordCollector(prefix);
+  const connector = startConnector(config);
+  return { db, sql, prefix, config, collector, connector };
+}
+
+async function close(h: Harness | undefined): Promise<void> {
+  if (!h) return;
+  await h.connector.stop();
+  await h.collector.close();
+  await h.sql.end();
+  await cleanUpSource(h.config, h.db);
+}
+
+describe("a glob include with excluded tables and columns (publication FOR TABLE)", () => {
+  let h: Harness;
+  const topic = (table: string) => tableTopic(h.prefix, "shop", table);
+  const eventsOf = (table: string) => h.collector.ofTopic(topic(table));
+
+  beforeAll(async () => {
+    h = await open(
+      "sel",
+      { include: ["shop.order*"], exclude: ["shop.*secret"], excludeColumns: ["shop.*.note"] },
+      `
+      CREATE SCHEMA shop;
+      CREATE SCHEMA other;
+      CREATE TABLE shop.orders (id int PRIMARY KEY, customer text, note text);
+      CREATE TABLE shop.order_lines (id int PRIMARY KEY, sku text, note text);
+      ALTER TABLE shop.order_lines REPLICA IDENTITY FULL;
+      CREATE TABLE shop.orders_secret (id int PRIMARY KEY, v text);
+      CREATE TABLE shop.customers (id int PRIMARY KEY, name text);
+      CREATE TABLE other.orders (id int PRIMARY KEY, v text);
+      INSERT INTO shop.orders VALUES (1, 'ann', 'private 1');
+      INSERT INTO shop.order_lines VALUES (1, 'sku-1', 'private line');
+      INSERT INTO shop.orders_secret VALUES (1, 'hidden');
+      INSERT INTO shop.customers VALUES (1, 'ann');
+      INSERT INTO other.orders VALUES (1, 'elsewhere');
+    `,
+    );
+    const schemaChanges = internalTopic(h.prefix, "schema_changes");
+    await h.connector.until(waitForTopics([topic("orders"), topic("order_lines"), schemaChanges]));
+    await h.collector.subscribe([topic("orders"), topic("order_lines"), schemaChanges]);
+    await h.connector.until(
+      h.collector.waitFor(
+        "the snapshot",
+        () => eventsOf("orders").length === 1 && eventsOf("order_lines").length === 1,
+      ),
+    );
+  });
+
+  afterAll(async () => {
+    await close(h);
+  });
+
+  it("snapshots only the tables the glob selects, without the excluded columns", () => {
+    expect(envelopeOf(eventsOf("orders")[0])).toMatchObject({ op: "r", after: { id: 1, customer: "ann" } });
+    expect(envelopeOf(eventsOf("orders")[0]).after).toEqual({ id: 1, customer: "ann" });
+    expect(envelopeOf(eventsOf("order_lines")[0]).after).toEqual({ id: 1, sku: "sku-1" });
+  });
+
+  it("streams changes of selected tables only, never an excluded column, not even in `before`", async () => {
+    await h.sql.query(`
+      INSERT INTO shop.orders VALUES (2, 'bob', 'private 2');
+      UPDATE shop.order_lines SET sku = 'sku-1b', note = 'still private' WHERE id = 1;
+      DELETE FROM shop.order_lines WHERE id = 1;
+      INSERT INTO shop.orders_secret VALUES (2, 'hidden');
+      INSERT INTO shop.customers VALUES (2, 'bob');
+      INSERT INTO other.orders VALUES (2, 'elsewhere');
+      UPDATE shop.orders SET note = 'changed privately' WHERE id = 1;
+    `);
+    await h.connector.until(
+      h.collector.waitFor(
+        "the changes",
+        () => eventsOf("orders").length === 3 && eventsOf("order_lines").length === 4,
+      ),
+    );
+    expect(summary(eventsOf("orders"))).toEqual(['r {"id":1}', 'c {"id":2}', 'u {"id":1}']);
+    expect(envelopeOf(eventsOf("orders")[1]).after).toEqual({ id: 2, customer: "bob" });
+    expect(envelopeOf(eventsOf("orders")[2]).after).toEqual({ id: 1, customer: "ann" });
+    expect(summary(eventsOf("order_lines"))).toEqual([
+      'r {"id":1}',
+      'u {"id":1}',
+      'd {"id":1}',
+      'tombstone {"id":1}',
+    ]);
+    expect(envelopeOf(eventsOf("order_lines")[1])).toMatchObject({
+      before: { id: 1, sku: "sku-1" },
+      after: { id: 1, sku: "sku-1b" },
+    });
+    expect(envelopeOf(eventsOf("order_lines")[1]).before).toEqual({ id: 1, sku: "sku-1" });
+    expect(envelopeOf(eventsOf("order_lines")[2]).before).toEqual({ id: 1, sku: "sku-1b" });
+    expect(await topicsOf(h.prefix)).toEqual(
+      [
+        topic("order_lines"),
+        topic("orders"),
+        ...["offsets", "schema_changes", "schemas"].map((k) => `${h.prefix}._${k}`),
+      ].sort(),
+    );
+  });
+
+  it("captures a table created later that the glob matches, once its CREATE TABLE went by", async () => {
+    await h.sql.query("CREATE TABLE shop.order_notes (id int PRIMARY KEY, body text, note text)");
+    await h.connector.until(
+      h.collector.waitFor("the CREATE TABLE", () =>
+        h.collector.schemaChanges().some((c) => c.table === "order_notes"),
+      ),
+    );
+    await h.sql.query("INSERT INTO shop.order_notes VALUES (1, 'hello', 'private')");
+    await h.connector.until(waitForTopics([topic("order_notes")]));
+    await h.collector.subscribe([topic("order_notes")]);
+    await h.connector.until(
+      h.collector.waitFor("the new table's row", () => eventsOf("order_notes").length === 1),
+    );
+    expect(envelopeOf(eventsOf("order_notes")[0])).toMatchObject({
+      op: "c",
+      after: { id: 1, body: "hello" },
+      source: { schema: "shop", table: "order_notes", snapshot: false },
+    });
+    expect(envelopeOf(eventsOf("order_notes")[0]).after).toEqual({ id: 1, body: "hello" });
+  });
+
+  it("never creates a topic for a table created later that the glob does not match", async () => {
+    await h.sql.query("CREATE TABLE shop.invoices (id int PRIMARY KEY)");
+    await h.sql.query("INSERT INTO shop.invoices VALUES (1)");
+    await h.sql.query("INSERT INTO shop.orders VALUES (3, 'cy', null)");
+    await h.connector.until(h.collector.waitFor("a later order", () => eventsOf("orders").length === 4));
+    expect((await topicsOf(h.prefix)).filter((t) => t.includes("invoices"))).toEqual([]);
+  });
+
+  it("publishes no schema change of a table it does not capture", async () => {
+    await h.sql.query("ALTER TABLE shop.orders_secret ADD COLUMN more text");
+    await h.sql.query("CREATE TABLE other.later (id int PRIMARY KEY)");
+    await h.sql.query("ALTER TABLE shop.orders ADD COLUMN extra int");
+    await h.connector.until(
+      h.collector.waitFor("the ALTER of shop.orders", () =>
+        h.collector.schemaChanges().some((c) => c.statement.includes("extra")),
+      ),
+    );
+    const tables = h.collector.schemaChanges().map((c) => `${c.schema}.${c.table}`);
+    expect(tables).not.toContain("shop.orders_secret");
+    expect(tables).not.toContain("other.later");
+    expect(tables).not.toContain("shop.invoices");
+  });
+
+  it("lists no excluded column in a schema change", async () => {
+    await h.sql.query("ALTER TABLE shop.orders ADD COLUMN shipped boolean");
+    await h.connector.until(
+      h.collector.waitFor("the ALTER", () =>
+        h.collector.schemaChanges().some((c) => c.statement.includes("shipped")),
+      ),
+    );
+    const change = h.collector.schemaChanges().find((c) => c.statement.includes("shipped"));
+    expect(change?.columns.map((c) => c.name)).not.toContain("note");
+  });
+
+  // BUG: rows written into a new table that the glob matches before the source has added the
+  // table to its publication are lost: pgoutput decodes them against the publication as it was,
+  // and the source adds the table only when it reads the CREATE TABLE (run-streaming.ts,
+  // refreshPublication in onDdl) — and takes no snapshot of it afterwards. A table created and
+  // filled in one transaction (or by CREATE TABLE AS) never has its first rows published.
+  it.fails("captures the rows written in the transaction that created the table", async () => {
+    await h.sql.query(`
+      BEGIN;
+      CREATE TABLE shop.order_tags (id int PRIMARY KEY, tag text);
+      INSERT INTO shop.order_tags VALUES (1, 'first');
+      COMMIT;
+    `);
+    await h.sql.query("INSERT INTO shop.order_tags VALUES (2, 'right after')");
+    await h.connector.until(
+      h.collector.waitFor("the CREATE TABLE", () =>
+        h.collector.schemaChanges().some((c) => c.table === "order_tags"),
+      ),
+    );
+    await h.sql.query("INSERT INTO shop.order_tags VALUES (3, 'once the source saw the table')");
+    await h.connector.until(waitForTopics([topic("order_tags")]));
+    await h.collector.subscribe([topic("order_tags")]);
+    await h.connector.until(
+      h.collector.waitFor("the third row", () => eventsOf("order_tags").some((e) => e.key?.id === 3)),
+    );
+    expect(summary(eventsOf("order_tags"))).toEqual(['c {"id":1}', 'c {"id":2}', 'c {"id":3}']);
+  });
+});
+
+describe("a whole schema (publication FOR TABLES IN SCHEMA)", () => {
+  let h: Harness;
+  const topic = (table: string) => tableTopic(h.prefix, "shop", table);
+
+  beforeAll(async () => {
+    h = await open(
+      "schema",
+      { include: ["shop.*"] },
+      `CREATE SCHEMA shop; CREATE TABLE shop.first (id int PRIMARY KEY); INSERT INTO shop.first VALUES (1);
+       CREATE SCHEMA other; CREATE TABLE other.moved (id int PRIMARY KEY, v text);
+       INSERT INTO other.moved VALUES (1, 'one'), (2, 'two')`,
+    );
+    await h.connector.until(waitForTopics([topic("first")]));
+    await h.collector.subscribe([topic("first")]);
+    await h.connector.until(h.collector.waitFor("the snapshot", () => h.collector.events.length === 1));
+  });
+
+  afterAll(async () => {
+    await close(h);
+  });
+
+  it("captures a table created later, including the rows of the creating transaction", async () => {
+    await h.sql.query(`
+      BEGIN;
+      CREATE TABLE shop.later (id int PRIMARY KEY, v text);
+      INSERT INTO shop.later VALUES (1, 'in the creating transaction');
+      COMMIT;
+      INSERT INTO shop.later VALUES (2, 'after');
+    `);
+    await h.connector.until(waitForTopics([topic("later")]));
+    await h.collector.subscribe([topic("later")]);
+    await h.connector.until(
+      h.collector.waitFor("both rows", () => h.collector.ofTopic(topic("later")).length === 2),
+    );
+    const later = h.collector.ofTopic(topic("later"));
+    expect(later.map((e) => e.value?.after)).toEqual([
+      { id: 1, v: "in the creating transaction" },
+      { id: 2, v: "after" },
+    ]);
+    expect(later.every((e) => e.value?.op === "c" && !e.value.source.snapshot)).toBe(true);
+  });
+  // BUG: a table that joins the selection while the source streams — moved into the captured
+  // schema (ALTER TABLE … SET SCHEMA) or renamed to a name the include matches — brings rows
+  // the source never reads: it is not snapshotted when it appears (run-streaming.ts only
+  // refreshes the publication), so its topic starts with updates of rows no consumer has seen.
+  it.fails("reads the existing rows of a table moved into the captured schema", async () => {
+    await h.sql.query("ALTER TABLE other.moved SET SCHEMA shop");
+    await h.sql.query("UPDATE shop.moved SET v = 'two!' WHERE id = 2");
+    await h.connector.until(waitForTopics([topic("moved")]));
+    await h.collector.subscribe([topic("moved")]);
+    await h.connector.until(
+      h.collector.waitFor("the update", () =>
+        h.collector.ofTopic(topic("moved")).some((e) => e.value?.op === "u"),
+      ),
+    );
+    const rows = new Map(h.collector.ofTopic(topic("moved")).map((e) => [e.key?.id, e.value?.after]));
+    expect(rows).toEqual(
+      new Map([
+        [1, { id: 1, v: "one" }],
+        [2, { id: 2, v: "two!" }],
+      ]),
+    );
+  });
+
+  // Last: the table CREATE TABLE AS makes has no key, so the source stops publishing the schema
+  // whole (publication-plan.ts refuses keyless tables) and lists its tables one by one.
+  it("captures the rows of CREATE TABLE AS", async () => {
+    await h.sql.query(
+      "CREATE TABLE shop.copied AS SELECT g AS id, 'copy ' || g AS v FROM generate_series(1, 3) g",
+    );
+    await h.connector.until(waitForTopics([topic("copied")]));
+    await h.collector.subscribe([topic("copied")]);
+    await h.connector.until(
+      h.collector.waitFor("the rows", () => h.collector.ofTopic(topic("copied")).length === 3),
+    );
+    expect(h.collector.ofTopic(topic("copied")).map((e) => e.value?.after)).toEqual([
+      { id: 1, v: "copy 1" },
+      { id: 2, v: "copy 2" },
+      { id: 3, v: "copy 3" },
+    ]);
+  });
+});
