@@ -8,11 +8,9 @@ import {
   TributaryError,
 } from "@tributary/core";
 import type { PostgresSourceConfig } from "./config.js";
+import { type FailureStreak, nextStreak, retryDelayMs } from "./retry-streak.js";
 import { SourceMetrics } from "./SourceMetrics.js";
 import { runSourceSession, type SourcePhase } from "./SourceSession.js";
-
-/** A session that ran this long before failing starts a new failure streak (and deadline). */
-const HEALTHY_RUN_MS = 60_000;
 
 const CONNECTION_CODES = new Set(["TRB_PG_UNREACHABLE", "TRB_KAFKA_UNREACHABLE"]);
 const CONNECTION_ERRNO = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH"]);
@@ -56,8 +54,8 @@ export class PostgresSourceConnector {
   }
 
   private async runSessions(signal: AbortSignal, metrics: SourceMetrics): Promise<void> {
-    let failingSince: number | undefined;
-    for (let attempt = 1; ; attempt++) {
+    let streak: FailureStreak | undefined;
+    for (;;) {
       const started = Date.now();
       try {
         await runSourceSession({
@@ -74,7 +72,8 @@ export class PostgresSourceConnector {
       } catch (error) {
         if (signal.aborted) return;
         const now = Date.now();
-        if (failingSince === undefined || now - started > HEALTHY_RUN_MS) failingSince = now;
+        streak = nextStreak(streak, started, now);
+        const failingSince = streak.sinceMs;
         this.lastError = String(isTributaryError(error) ? error.message : error);
         const deadlineMs = this.deadlineFor(error);
         if (classifyError(error) !== "retriable") throw error;
@@ -85,8 +84,11 @@ export class PostgresSourceConnector {
             { cause: error },
           );
         }
-        const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
-        this.logger.warn({ err: error, attempt, retryInMs: delay }, "source session failed; retrying");
+        const delay = retryDelayMs(streak.failures);
+        this.logger.warn(
+          { err: error, attempt: streak.failures, retryInMs: delay },
+          "source session failed; retrying",
+        );
         await sleep(delay, signal);
         if (signal.aborted) return;
       }

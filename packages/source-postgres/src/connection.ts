@@ -5,6 +5,11 @@ import type { PostgresConnectionConfig } from "./config.js";
  * Session settings every connection of the source uses, so that values arrive in one exact,
  * parseable text form: ISO dates, ISO-8601 intervals, UTC offsets, shortest exact floats and
  * hex bytea. pgoutput formats values with the walsender session's settings too.
+ *
+ * `idle_in_transaction_session_timeout` is off for the source's own sessions: the connection that
+ * exported the snapshot sits idle in its transaction for the whole snapshot, and the workers do
+ * while Kafka acknowledges a batch. A timeout set for the database or role ended them (25P03),
+ * which invalidated the snapshot and stopped the connector.
  */
 export const SESSION_SETTINGS: Readonly<Record<string, string>> = {
   DateStyle: "ISO, MDY",
@@ -13,6 +18,7 @@ export const SESSION_SETTINGS: Readonly<Record<string, string>> = {
   extra_float_digits: "3",
   bytea_output: "hex",
   client_encoding: "UTF8",
+  idle_in_transaction_session_timeout: "0",
 };
 
 function startupOptions(extra: Readonly<Record<string, string>> = {}): string {

@@ -1,4 +1,5 @@
 import {
+  type EventPublisher,
   internalTopic,
   KafkaEventPublisher,
   KafkaEventSubscriber,
@@ -9,8 +10,9 @@ import {
 import type pg from "pg";
 import { CapturedTable, type RelationShape } from "./capture/CapturedTable.js";
 import type { RecordOptions } from "./capture/change-events.js";
-import type { PostgresSourceConfig } from "./config.js";
+import { type PostgresSourceConfig, sourceStateKey } from "./config.js";
 import { OutboundBatcher } from "./pipeline/OutboundBatcher.js";
+import { SettlingPublisher } from "./pipeline/SettlingPublisher.js";
 import type { SourceMetrics } from "./SourceMetrics.js";
 import type { createTableSelector } from "./setup/index.js";
 import { SourceStateStore } from "./state/SourceStateStore.js";
@@ -18,7 +20,7 @@ import type { PgTypeCatalog } from "./types/PgTypeCatalog.js";
 
 export interface KafkaResources {
   admin: KafkaTopicAdmin;
-  publisher: KafkaEventPublisher;
+  publisher: EventPublisher;
   store: SchemaStore;
   state: SourceStateStore;
   close(): Promise<void>;
@@ -27,7 +29,7 @@ export interface KafkaResources {
 export function openKafka(config: PostgresSourceConfig, logger: Logger): KafkaResources {
   const clientId = `tributary-${config.name}`;
   const admin = new KafkaTopicAdmin(config.kafka, clientId, logger);
-  const publisher = new KafkaEventPublisher(config.kafka, clientId, logger);
+  const publisher = new SettlingPublisher(new KafkaEventPublisher(config.kafka, clientId, logger));
   const createSubscriber = () => new KafkaEventSubscriber(config.kafka, clientId, logger);
   const store = new SchemaStore({
     topic: internalTopic(config.topicPrefix, "schemas"),
@@ -38,7 +40,7 @@ export function openKafka(config: PostgresSourceConfig, logger: Logger): KafkaRe
   });
   const state = new SourceStateStore(
     internalTopic(config.topicPrefix, "offsets"),
-    `postgres-source/${config.name}`,
+    sourceStateKey(config),
     admin,
     publisher,
     createSubscriber,

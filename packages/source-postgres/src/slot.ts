@@ -66,6 +66,10 @@ export async function createSlotWithSnapshot(
   name: string,
 ): Promise<ExportedSnapshot> {
   const connection = new pg.Client(config);
+  // Without a listener, losing this idle connection (a terminated backend, a network cut) is an
+  // uncaught 'error' event that ends the process. Once the workers imported the snapshot it is
+  // no longer needed; before that, the workers fail to import it, which fails the session.
+  connection.on("error", () => undefined);
   await connection.connect();
   try {
     const { rows } = await connection.query<{ consistent_point: string; snapshot_name: string }>(

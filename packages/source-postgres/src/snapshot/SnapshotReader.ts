@@ -32,6 +32,9 @@ interface WorkItem {
  * scan of its key), so workers share big tables; a keyless table is read in one piece.
  */
 export class SnapshotReader {
+  /** The connection error each worker's client reported, if it lost its connection. */
+  private readonly lost = new WeakMap<pg.Client, Error>();
+
   constructor(private readonly options: SnapshotReaderOptions) {}
 
   async run(): Promise<void> {
@@ -52,6 +55,7 @@ export class SnapshotReader {
 
   private async openWorker(): Promise<pg.Client> {
     const client = await this.options.connect();
+    client.on("error", (error) => this.lost.set(client, error));
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     await client.query(`SET TRANSACTION SNAPSHOT ${pg.escapeLiteral(this.options.snapshotName)}`);
     return client;
@@ -93,7 +97,14 @@ export class SnapshotReader {
       if (this.options.signal?.aborted) {
         throw new TributaryError("TRB_SHUTDOWN", "snapshot stopped by shutdown", { retriable: true });
       }
-      await this.readChunk(client, item);
+      try {
+        await this.readChunk(client, item);
+      } catch (error) {
+        // A connection lost between two queries fails the next one with node-postgres' "not
+        // queryable" error, which has no code: the retry loop would take it for a permanent
+        // failure. The connection's own error (57P01, ECONNRESET…) says what happened.
+        throw this.lost.get(client) ?? error;
+      }
     }
   }
 
