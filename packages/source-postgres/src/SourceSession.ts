@@ -112,6 +112,13 @@ async function checkReady(admin: pg.Client, config: PostgresSourceConfig, logger
       logger.warn({ code: problem.code, fix: problem.fix }, problem.message);
   }
   const errors = problems.filter((problem) => problem.severity === "error");
+  const slotInUse = errors.find((problem) => problem.code === "TRB_PG_SLOT_ACTIVE");
+  if (slotInUse && errors.length === 1) {
+    // Most often the previous instance's walsender, not yet gone after a crash or network loss.
+    throw new TributaryError("TRB_PG_SLOT_ACTIVE", `${slotInUse.message}; ${slotInUse.fix}`, {
+      retriable: true,
+    });
+  }
   if (errors.length > 0) {
     throw new TributaryError(
       "TRB_PG_PRECHECK",

@@ -1,6 +1,13 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fixedSchemas, internalTopic, TokenBucketThrottle, type WriterSchema } from "@tributary/core";
+import {
+  classifyError,
+  fixedSchemas,
+  internalTopic,
+  TokenBucketThrottle,
+  TributaryError,
+  type WriterSchema,
+} from "@tributary/core";
 import { ChangeStream } from "../capture/ChangeStream.js";
 import { tableChangeOf } from "../capture/ddl-rows.js";
 import { helperTableKind } from "../capture/helper-tables.js";
@@ -122,10 +129,28 @@ export async function runStreaming(
     logger,
   });
   const beat = heartbeatSql(config.helperSchema);
+  // A heartbeat that cannot be written any more (its connection is gone) ends the session, so the
+  // retry loop reconnects: otherwise the slot would stop moving while only other tables change.
+  let heartbeatFailed: (error: unknown) => void = () => undefined;
+  const heartbeatFailure = new Promise<never>((_, reject) => {
+    heartbeatFailed = reject;
+  });
+  heartbeatFailure.catch(() => undefined);
   const heartbeat = setInterval(() => {
-    admin
-      .query(beat, [config.name])
-      .catch((error: unknown) => logger.warn({ err: error }, "heartbeat update failed"));
+    admin.query(beat, [config.name]).catch((error: unknown) => {
+      logger.warn({ err: error }, "heartbeat update failed");
+      if (classifyError(error) === "permanent") return;
+      heartbeatFailed(
+        new TributaryError(
+          "TRB_PG_UNREACHABLE",
+          `the connection writing heartbeats was lost: ${String(error)}`,
+          {
+            retriable: true,
+            cause: error,
+          },
+        ),
+      );
+    });
   }, config.heartbeat.intervalMs);
   try {
     await replication.start();
@@ -134,7 +159,7 @@ export async function runStreaming(
       if (resources.signal.aborted) resolve();
       resources.signal.addEventListener("abort", () => resolve(), { once: true });
     });
-    await Promise.race([replication.finished, aborted]);
+    await Promise.race([replication.finished, aborted, heartbeatFailure]);
     replication.closeIntake();
     await batcher.drain();
     await saveState(replication.confirmedLsn);
