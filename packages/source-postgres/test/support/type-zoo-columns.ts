@@ -1,7 +1,7 @@
 /**
  * A column of every type the PostgreSQL source maps, with four rows of edge values (SQL text)
- * and the value each must decode to. Taken from types/type-zoo.it.test.ts, which may import it
- * from here instead of keeping its own copy.
+ * and the value each must decode to; shared by the type-zoo tests of the type mapping and of the
+ * connector.
  */
 import type { ColumnType } from "@tributary/core";
 
