@@ -17,7 +17,7 @@ export {
 } from "./config/common-schema.js";
 export { ENV_PREFIX, readEnvOverrides } from "./config/env-overrides.js";
 export { type LoadConfigOptions, loadConfig } from "./config/load-config.js";
-export { classifyError, isRetriable, type Retriability } from "./errors/retriable.js";
+export { classifyError, isConnectionLoss, isRetriable, type Retriability } from "./errors/retriable.js";
 export {
   type ErrorCode,
   isTributaryError,
@@ -43,6 +43,7 @@ export type {
   RecordBatch,
   SubscribeOptions,
   TopicAdmin,
+  TopicPartition,
   TopicPartitionOffset,
   TopicSpec,
 } from "./kafka/event-bus.js";
@@ -73,5 +74,6 @@ export {
 export { SchemaStore, type SchemaStoreOptions } from "./schema-store/SchemaStore.js";
 export { Lifecycle } from "./util/Lifecycle.js";
 export { type RetryOptions, retry } from "./util/retry.js";
+export { type RunSessionsOptions, runSessions, type SessionEnd } from "./util/run-sessions.js";
 export { sleep } from "./util/sleep.js";
 export { type ThrottleLimits, TokenBucketThrottle } from "./util/TokenBucketThrottle.js";

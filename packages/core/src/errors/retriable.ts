@@ -56,3 +56,30 @@ function classifyOne(error: Record<string, unknown>): Retriability {
 function isSqlState(error: Record<string, unknown>): boolean {
   return typeof error.severity === "string" || error.name === "DatabaseError";
 }
+
+/** Codes of Tributary errors that mean a server could not be reached or the connection to it was lost. */
+const CONNECTION_LOSS_CODES = new Set([
+  "TRB_PG_UNREACHABLE",
+  "TRB_KAFKA_UNREACHABLE",
+  "TRB_SINK_TARGET_UNREACHABLE",
+]);
+
+/**
+ * True when the error, or one along its cause chain, is a lost or refused connection: such
+ * failures are retried for `retry.connectionMinutes`, others for `retry.otherMinutes`.
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (
+    let current: unknown = error;
+    current instanceof Error && !seen.has(current);
+    current = current.cause
+  ) {
+    seen.add(current);
+    const code = (current as { code?: unknown }).code;
+    if (typeof code !== "string") continue;
+    if (CONNECTION_LOSS_CODES.has(code) || RETRIABLE_ERRNO.has(code)) return true;
+    if (code.startsWith("08") && isSqlState(current as unknown as Record<string, unknown>)) return true;
+  }
+  return false;
+}

@@ -8,25 +8,35 @@ import type {
   IncomingRecord,
   RecordBatch,
   SubscribeOptions,
+  TopicPartition,
   TopicPartitionOffset,
 } from "./event-bus.js";
-import { createKafka } from "./kafka-client.js";
+import { createKafka, kafkaFailure } from "./kafka-client.js";
 
 export interface KafkaSubscriberOptions {
   /** Partitions fetched and handled at once (each partition still in order). */
   partitionsConsumedConcurrently?: number;
   maxBytesPerPartition?: number;
+  /** The broker answers a fetch once it has this many bytes, or after `maxWaitTimeMs` (default 1). */
+  minBytes?: number;
+  /** Longest time the broker holds a fetch waiting for `minBytes` (default 5000). */
+  maxWaitTimeMs?: number;
 }
 
 /**
  * A consumer-group member with manual commits only: offsets move in Kafka only when `commit`
- * is called, so the caller decides what is durable. An error thrown by `onBatch` stops the
- * subscriber and rejects `finished`; the failed batch is not committed.
+ * is called, so the caller decides what is durable. An error thrown by `onBatch` (or
+ * `onAssigned`) stops the subscriber and rejects `finished`; the failed batch is not committed.
  */
 export class KafkaEventSubscriber implements EventSubscriber {
   private consumer: Consumer | undefined;
   private failure: ((error: unknown) => void) | undefined;
   private stopped: (() => void) | undefined;
+  private failedWith: { error: unknown } | undefined;
+  /** The `onAssigned` call of the latest assignment; batches wait for it. */
+  private assigning: Promise<void> | undefined;
+  private stopping = false;
+  private readonly inFlight = new Set<Promise<void>>();
   readonly finished: Promise<void>;
 
   constructor(
@@ -50,14 +60,30 @@ export class KafkaEventSubscriber implements EventSubscriber {
       allowAutoTopicCreation: false,
       maxBytesPerPartition: this.options.maxBytesPerPartition ?? 8 * 1024 * 1024,
       maxBytes: this.config.maxMessageBytes,
+      ...(this.options.minBytes === undefined ? {} : { minBytes: this.options.minBytes }),
+      ...(this.options.maxWaitTimeMs === undefined ? {} : { maxWaitTimeInMs: this.options.maxWaitTimeMs }),
       retry: { retries: 5, restartOnFailure: async () => false },
     });
     this.consumer = consumer;
     const joined = new Promise<void>((resolve) => {
-      consumer.on(consumer.events.GROUP_JOIN, () => resolve());
+      consumer.on(consumer.events.GROUP_JOIN, (event) => {
+        // Emitted before the first fetch of the assignment: batches wait for `assigning`.
+        const onAssigned = options.onAssigned;
+        if (onAssigned) {
+          const partitions: TopicPartition[] = Object.entries(event.payload.memberAssignment).flatMap(
+            ([topic, numbers]) => numbers.map((partition) => ({ topic, partition })),
+          );
+          this.assigning = onAssigned(partitions).catch((error: unknown) => {
+            this.fail(error);
+            throw error;
+          });
+          this.assigning.catch(() => undefined);
+        }
+        resolve();
+      });
     });
     consumer.on(consumer.events.CRASH, (event) => {
-      this.fail(event.payload.error);
+      this.fail(kafkaFailure(this.config, `consumer group ${options.groupId} stopped`, event.payload.error));
     });
     try {
       await consumer.connect();
@@ -78,6 +104,7 @@ export class KafkaEventSubscriber implements EventSubscriber {
       eachBatch: async (payload) => this.handleBatch(payload, options),
     });
     await joined;
+    await this.assigning;
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
@@ -92,7 +119,15 @@ export class KafkaEventSubscriber implements EventSubscriber {
     this.consumer.seek({ topic, partition, offset: offset.toString() });
   }
 
+  /**
+   * Lets the batches in progress finish — their commits still count — then leaves the group.
+   * (kafkajs drops a commit silently once its own stop has begun, so it is asked to stop only
+   * afterwards.) No batch starts once `stop` is called. Never await it inside `onBatch`: it
+   * waits for that very batch.
+   */
   async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([...this.inFlight]);
     const consumer = this.consumer;
     this.consumer = undefined;
     if (consumer) await consumer.disconnect();
@@ -101,7 +136,11 @@ export class KafkaEventSubscriber implements EventSubscriber {
 
   private async handleBatch(payload: EachBatchPayload, options: SubscribeOptions): Promise<void> {
     const { batch, isRunning, isStale, heartbeat } = payload;
-    if (!isRunning() || isStale() || batch.messages.length === 0) return;
+    // kafkajs may hand over a batch again after a failure: nothing past it may count as consumed.
+    if (this.failedWith) throw this.failedWith.error;
+    await this.assigning;
+    // Stale: a seek (e.g. by onAssigned) moved the partition after this batch was fetched.
+    if (this.stopping || !isRunning() || isStale() || batch.messages.length === 0) return;
     const records: IncomingRecord[] = batch.messages.map((message) => ({
       topic: batch.topic,
       partition: batch.partition,
@@ -117,17 +156,24 @@ export class KafkaEventSubscriber implements EventSubscriber {
       records,
       highWatermark: BigInt(batch.highWatermark),
     };
+    const handled = options.onBatch(recordBatch);
+    const tracked = handled.catch(() => undefined);
+    this.inFlight.add(tracked);
     try {
-      await options.onBatch(recordBatch);
+      await handled;
     } catch (error) {
       this.fail(error);
       // Leave the batch unresolved so nothing past it counts as consumed.
       throw error;
+    } finally {
+      this.inFlight.delete(tracked);
     }
     await heartbeat();
   }
 
   private fail(error: unknown): void {
+    if (this.failedWith) return;
+    this.failedWith = { error };
     this.logger.error({ err: error }, "subscriber stopped on an error");
     const consumer = this.consumer;
     this.consumer = undefined;

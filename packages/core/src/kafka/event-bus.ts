@@ -3,6 +3,11 @@
  * swapped (it has had no release since 2023).
  */
 
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
 export interface TopicPartitionOffset {
   topic: string;
   partition: number;
@@ -53,6 +58,13 @@ export interface SubscribeOptions {
   fromBeginning: boolean;
   /** Called per partition batch, in order; the next batch of that partition waits for it. */
   onBatch(batch: RecordBatch): Promise<void>;
+  /**
+   * Called with every partition this member holds each time the group (re)assigns partitions,
+   * before any batch of that assignment is handled; it may `seek` them (e.g. to positions a
+   * sink recorded in its target). A batch fetched before such a seek is dropped and fetched
+   * again from the new position. A failure stops the subscriber as a failed batch does.
+   */
+  onAssigned?(partitions: readonly TopicPartition[]): Promise<void>;
 }
 
 export interface EventSubscriber {

@@ -58,3 +58,49 @@ export function kafkaUnreachable(config: KafkaConfig, error: unknown): Tributary
     { retriable: true, cause: error },
   );
 }
+
+const CONNECTION_FAILURES = new Set([
+  "KafkaJSConnectionError",
+  "KafkaJSConnectionClosedError",
+  "KafkaJSBrokerNotFound",
+  "KafkaJSRequestTimeoutError",
+  "KafkaJSGroupCoordinatorNotFound",
+]);
+
+/**
+ * A failure kafkajs reported on its own (a consumer crash), as a coded error: a refused
+ * authentication or authorization is permanent, a lost or unreachable broker is
+ * TRB_KAFKA_UNREACHABLE, anything else a retriable TRB_KAFKA. kafkajs wraps the real cause in
+ * a non-retriable "retries exceeded" error, so its own `retriable` flag cannot decide.
+ */
+export function kafkaFailure(config: KafkaConfig, what: string, error: unknown): TributaryError {
+  let unreachable = false;
+  const seen = new Set<unknown>();
+  for (
+    let current: unknown = error;
+    current instanceof Error && !seen.has(current);
+    current = current.cause
+  ) {
+    seen.add(current);
+    const type = (current as { type?: unknown }).type;
+    if (
+      current.name === "KafkaJSSASLAuthenticationError" ||
+      (typeof type === "string" && /AUTHORIZATION_FAILED|AUTHENTICATION_FAILED/.test(type))
+    ) {
+      return new TributaryError(
+        "TRB_KAFKA",
+        `${what}: Kafka refused the request (${current.message}); check kafka.sasl and the ACLs of the user`,
+        { cause: error },
+      );
+    }
+    if (CONNECTION_FAILURES.has(current.name)) unreachable = true;
+  }
+  if (unreachable) {
+    const lost = kafkaUnreachable(config, error);
+    return new TributaryError(lost.code, `${what}: ${lost.reason}`, { retriable: true, cause: error });
+  }
+  return new TributaryError("TRB_KAFKA", `${what}: ${(error as Error).message ?? String(error)}`, {
+    retriable: true,
+    cause: error,
+  });
+}

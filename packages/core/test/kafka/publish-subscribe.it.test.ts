@@ -1,3 +1,4 @@
+import kafkajs from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
 import { deleteTopics, quietLogger, testKafka, uniqueName } from "../../../../test/support/kafka.js";
 import {
@@ -105,6 +106,122 @@ describe("KafkaEventPublisher and KafkaEventSubscriber", () => {
     const third = await consume(topic, groupId, 60, false);
     await third.subscriber.stop();
     expect(third.records.map((r) => r.offset)).toEqual(second.records.map((r) => r.offset));
+  });
+
+  it("lets onAssigned seek each assigned partition before any of its batches is handled", async () => {
+    const topic = await newTopic(2);
+    const groupId = uniqueName("g");
+    await publisher.publish(
+      Array.from({ length: 200 }, (_, i) => ({
+        topic,
+        key: null,
+        value: Buffer.from(`v${i}`),
+        partition: i % 2,
+      })),
+    );
+    // The group's committed offsets say 10 and 20; the assignment hook knows better.
+    const committer = await consume(topic, groupId, 1, false);
+    await committer.subscriber.commit([
+      { topic, partition: 0, offset: 10n },
+      { topic, partition: 1, offset: 20n },
+    ]);
+    await committer.subscriber.stop();
+
+    const subscriber = new KafkaEventSubscriber(testKafka, "test", quietLogger);
+    const assignments: string[][] = [];
+    const firstOffsets = new Map<number, bigint>();
+    let done: () => void = () => undefined;
+    const seen = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    await subscriber.start({
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      onAssigned: async (partitions) => {
+        assignments.push(partitions.map((p) => `${p.topic}:${p.partition}`).sort());
+        // Slow on purpose: the first fetch (from the committed offsets) comes back before the seeks.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        subscriber.seek({ topic, partition: 0, offset: 50n });
+        subscriber.seek({ topic, partition: 1, offset: 95n });
+      },
+      onBatch: async (batch) => {
+        if (!firstOffsets.has(batch.partition)) {
+          firstOffsets.set(batch.partition, batch.records[0]?.offset ?? -1n);
+        }
+        if (firstOffsets.size === 2) done();
+      },
+    });
+    try {
+      await Promise.race([seen, subscriber.finished]);
+    } finally {
+      await subscriber.stop();
+    }
+    expect(assignments).toEqual([[`${topic}:0`, `${topic}:1`]]);
+    expect(Object.fromEntries(firstOffsets)).toEqual({ 0: 50n, 1: 95n });
+  });
+
+  it("stops with the error of a failed onAssigned, handling no batch", async () => {
+    const topic = await newTopic(1);
+    await publisher.publish([{ topic, key: null, value: Buffer.from("v") }]);
+    const subscriber = new KafkaEventSubscriber(testKafka, "test", quietLogger);
+    let batches = 0;
+    const refused = new TributaryError("TRB_SINK_TARGET_UNREACHABLE", "target gone", { retriable: true });
+    const error = await subscriber
+      .start({
+        groupId: uniqueName("g"),
+        topics: [topic],
+        fromBeginning: true,
+        onAssigned: async () => {
+          throw refused;
+        },
+        onBatch: async () => {
+          batches++;
+        },
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBe(refused);
+    await expect(subscriber.finished).rejects.toBe(refused);
+    await subscriber.stop();
+    expect(batches).toBe(0);
+  });
+
+  it("lets the batch in progress when stop() is called finish and commit", async () => {
+    const topic = await newTopic(1);
+    const groupId = uniqueName("g");
+    await publisher.publish(
+      Array.from({ length: 10 }, (_, i) => ({ topic, key: null, value: Buffer.from(`v${i}`) })),
+    );
+    const subscriber = new KafkaEventSubscriber(testKafka, "test", quietLogger);
+    let inBatch: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => {
+      inBatch = resolve;
+    });
+    await subscriber.start({
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      onBatch: async (batch) => {
+        inBatch();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const last = batch.records.at(-1) as IncomingRecord;
+        await subscriber.commit([{ topic, partition: batch.partition, offset: last.offset + 1n }]);
+      },
+    });
+    await Promise.race([started, subscriber.finished]);
+    await subscriber.stop();
+    await subscriber.finished;
+    const kafkaAdmin = new kafkajs.Kafka({
+      brokers: testKafka.brokers,
+      logLevel: kafkajs.logLevel.NOTHING,
+    }).admin();
+    await kafkaAdmin.connect();
+    try {
+      const [offsets] = await kafkaAdmin.fetchOffsets({ groupId, topics: [topic] });
+      expect(offsets?.partitions).toEqual([expect.objectContaining({ partition: 0, offset: "10" })]);
+    } finally {
+      await kafkaAdmin.disconnect();
+    }
   });
 
   it("carries a 10 MB event", async () => {
