@@ -87,7 +87,7 @@ export class CliProcess implements AsyncDisposable {
 
   /** Starts `tributary <command> --config <a YAML file holding config>`. */
   static start(
-    command: "source" | "precheck" | "release",
+    command: "source" | "sink" | "precheck" | "release",
     config: Record<string, unknown>,
     env: Record<string, string> = {},
   ): CliProcess {

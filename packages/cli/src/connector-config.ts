@@ -1,9 +1,9 @@
 import { loadConfig, TributaryError } from "@tributary/core";
+import { type PostgresSinkConfig, postgresSinkConfigSchema, SINK_CONNECTORS } from "@tributary/sink-postgres";
 import { type PostgresSourceConfig, postgresSourceConfigSchema } from "@tributary/source-postgres";
 import { z } from "zod";
 
 const SOURCE_CONNECTORS = ["postgres-source", "mysql-source"] as const;
-const SINK_CONNECTORS = ["postgres-sink", "polardb-sink", "analyticdb-sink"] as const;
 const KNOWN = [...SOURCE_CONNECTORS, ...SINK_CONNECTORS] as const;
 
 const kindSchema = z.looseObject({ connector: z.enum(KNOWN) });
@@ -29,4 +29,18 @@ export function loadSourceConfig(file: string | undefined): SourceConfig {
           `expected one of ${SOURCE_CONNECTORS.join(", ")}`,
       );
   }
+}
+
+/** Reads `--config` (plus TRIBUTARY_… overrides) and validates it as the sink it names. */
+export function loadSinkConfig(file: string | undefined): PostgresSinkConfig {
+  const options = file === undefined ? {} : { file };
+  const { connector } = loadConfig(kindSchema, options);
+  if (!(SINK_CONNECTORS as readonly string[]).includes(connector)) {
+    throw new TributaryError(
+      "TRB_USAGE",
+      `this command runs a sink connector, but the config names connector: ${connector}; ` +
+        `expected one of ${SINK_CONNECTORS.join(", ")}`,
+    );
+  }
+  return loadConfig(postgresSinkConfigSchema, options);
 }

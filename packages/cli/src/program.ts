@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { registerNotBuiltCommands } from "./commands/not-built.js";
 import { runPrecheck } from "./commands/precheck.js";
 import { runRelease } from "./commands/release.js";
+import { runSink } from "./commands/sink.js";
 import { runSource } from "./commands/source.js";
 import { runTail } from "./commands/tail.js";
 import { cliVersion } from "./version.js";
@@ -40,6 +41,17 @@ export function buildProgram(): Command {
     )
     .action(async (options: { config?: string }) => {
       await runSource(options.config);
+    });
+
+  program
+    .command("sink")
+    .description("run a sink connector until SIGTERM/SIGINT")
+    .option(
+      "--config <file>",
+      "connector config file, YAML or JSON (fields may also come from TRIBUTARY_… variables)",
+    )
+    .action(async (options: { config?: string }) => {
+      await runSink(options.config);
     });
 
   program

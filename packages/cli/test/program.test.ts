@@ -45,9 +45,34 @@ describe("tributary command line", () => {
   });
 
   it("says a subcommand is not built yet and exits 2", async () => {
-    const { code, stderr } = await tributary("sink", "--config", "x.yaml");
+    const { code, stderr } = await tributary("verify", "--config", "x.yaml");
     expect(code).toBe(2);
-    expect(stderr).toContain("[TRB_NOT_IMPLEMENTED] 'tributary sink' is not built yet");
+    expect(stderr).toContain("[TRB_NOT_IMPLEMENTED] 'tributary verify' is not built yet");
+  });
+
+  it("refuses an invalid sink config before connecting, naming every field and hiding the password", async () => {
+    const { code, stderr } = await tributary(
+      "sink",
+      "--config",
+      fileURLToPath(new URL("./fixtures/bad-sink.yaml", import.meta.url)),
+    );
+    expect(code).toBe(1);
+    expect(stderr).toContain("[TRB_CFG_INVALID] invalid configuration:");
+    expect(stderr).toContain("topics: expected exactly one of topics.pattern and topics.names");
+    expect(stderr).toContain("batch.maxEvents: Too small");
+    expect(stderr).not.toContain("s3cret");
+  });
+
+  it("refuses to run a source config as a sink (exit 2)", async () => {
+    const { code, stderr } = await tributary(
+      "sink",
+      "--config",
+      fileURLToPath(new URL("../../../examples/source.yaml", import.meta.url)),
+    );
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      "[TRB_USAGE] this command runs a sink connector, but the config names connector: postgres-source",
+    );
   });
 
   it("refuses an invalid source config before connecting, naming the field", async () => {

@@ -1,6 +1,20 @@
+export {
+  type DecodedRecord,
+  groupByOrigin,
+  type SchemaRun,
+  splitBySchema,
+  type TransactionGroup,
+} from "./apply/transaction-groups.js";
 export { type ApplyAction, type PlanOptions, planApply } from "./apply-plan.js";
 export { type AvroColumnType, avroColumnType } from "./avro-column-type.js";
 export { type ApplyStep, type BatchRecord, keyIdentity, reduceBatch } from "./batch-reduction.js";
+export {
+  DEFAULT_TARGET_PORT,
+  type PostgresSinkConfig,
+  postgresSinkConfigSchema,
+  SINK_CONNECTORS,
+  type SinkConnectorKind,
+} from "./config.js";
 export {
   DATE_NEGATIVE_INFINITY,
   DATE_POSITIVE_INFINITY,
@@ -22,6 +36,9 @@ export {
   parseQualifiedName,
   type TargetTableName,
 } from "./name-mapping.js";
+export { PostgresSinkConnector } from "./PostgresSinkConnector.js";
+export { SinkMetrics } from "./SinkMetrics.js";
+export { DIALECTS, type SinkPhase } from "./SinkSession.js";
 export { type ParsedSourceType, parseSourceType } from "./source-type.js";
 export { analyticdbDialect, distributionClause } from "./sql/analyticdb-dialect.js";
 export { copyField, copyRows } from "./sql/copy-text.js";
@@ -47,6 +64,12 @@ export {
   type UserTypeRef,
   withTargetTypes,
 } from "./table-model.js";
+export {
+  OFFSETS_TABLE,
+  ORIGIN_MARKER_TABLE,
+  replicationOriginName,
+} from "./target/helper-sql.js";
+export { isInternalTopic, selectTopics, type TopicChoice, type TopicSelection } from "./topic-selection.js";
 export {
   type FormatterOptions,
   formatFloat,

@@ -58,7 +58,7 @@ describe("avroColumnType inverts core's columnTypeToAvro", () => {
     try {
       avroColumnType(schema, "field x of t");
     } catch (error) {
-      expect(isTributaryError(error, "TRB_SCHEMA_INVALID")).toBe(true);
+      expect(isTributaryError(error, "TRB_SINK_SCHEMA_UNSUPPORTED")).toBe(true);
       expect(String(error)).toContain("field x of t");
       return;
     }

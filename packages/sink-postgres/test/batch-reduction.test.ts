@@ -225,7 +225,7 @@ describe("reduceBatch: events it cannot apply", () => {
     try {
       reduceBatch(records, keyFields);
     } catch (error) {
-      expect(isTributaryError(error, "TRB_CODEC_DECODE")).toBe(true);
+      expect(isTributaryError(error, "TRB_SINK_EVENT_INVALID")).toBe(true);
       expect(String(error)).toMatch(message);
       return;
     }

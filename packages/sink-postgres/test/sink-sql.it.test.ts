@@ -19,7 +19,7 @@ import { type BatchRecord, reduceBatch } from "../src/batch-reduction.js";
 import { postgresDialect as dialect } from "../src/sql/postgres-dialect.js";
 import type { SqlStatement } from "../src/sql/sql-text.js";
 import { type TableModel, withTargetTypes } from "../src/table-model.js";
-import { copyIn } from "./support/copy-in.js";
+import { copyIn } from "../src/target/copy-in.js";
 import { array, decimal, envelope, INT, LONG, model, pgColumn, STRING } from "./support/models.js";
 
 const PORT = 5433;

@@ -381,7 +381,7 @@ describe("refusals", () => {
     try {
       valueFormatter(type, { column: "secret_col" })(value);
     } catch (error) {
-      expect(isTributaryError(error, "TRB_PG_VALUE_OUT_OF_RANGE")).toBe(true);
+      expect(isTributaryError(error, "TRB_SINK_VALUE_UNSUPPORTED")).toBe(true);
       expect(String(error)).toMatch(message);
       expect(String(error)).toContain("secret_col");
       expect(String(error)).not.toContain("s3cr3t");

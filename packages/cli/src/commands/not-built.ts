@@ -3,7 +3,6 @@ import type { Command } from "commander";
 
 /** The subcommands of DESIGN.md section 7 whose connectors have not landed yet. */
 const PLANNED = [
-  { name: "sink", summary: "run a sink connector", arrivesWith: "the sink connectors" },
   { name: "verify", summary: "compare source and target tables", arrivesWith: "the sink connectors" },
   {
     name: "sequences",

@@ -9,7 +9,6 @@ import {
   type AvroRecordSchema,
   buildTableSchemas,
   type ColumnDescription,
-  type ColumnType,
   compileSchema,
   decode,
   type Envelope,
@@ -20,14 +19,7 @@ import {
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mapColumn, type PgQueryable, PgTypeCatalog, textParser } from "../../src/types/index.js";
-import {
-  INT32_MAX,
-  INT32_MIN,
-  INT64_MAX,
-  INT64_MIN,
-  ZOO,
-  type ZooColumn,
-} from "../support/type-zoo-columns.js";
+import { ZOO } from "../support/type-zoo-columns.js";
 
 const SESSION =
   "-c DateStyle=ISO,MDY -c IntervalStyle=iso_8601 -c TimeZone=UTC -c extra_float_digits=3 -c bytea_output=hex";

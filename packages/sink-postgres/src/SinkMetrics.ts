@@ -1,0 +1,49 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+/** The sink's Prometheus metrics, registered on the connector's registry. */
+export class SinkMetrics {
+  readonly events: Counter<"table" | "op">;
+  readonly droppedByOrigin: Counter<"origin">;
+  readonly transactions: Counter;
+  readonly applySeconds: Histogram;
+  readonly commitToApplyMs: Gauge;
+  readonly ddl: Counter<"table" | "kind">;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.events = new Counter({
+      name: "tributary_sink_events_applied_total",
+      help: "Change events applied to the target, by target table and operation",
+      labelNames: ["table", "op"],
+      registers,
+    });
+    this.droppedByOrigin = new Counter({
+      name: "tributary_sink_events_dropped_by_origin_total",
+      help: "Events not applied because they came from the target itself (their origin is the sink's)",
+      labelNames: ["origin"],
+      registers,
+    });
+    this.transactions = new Counter({
+      name: "tributary_sink_batches_total",
+      help: "Target transactions committed (each applies a batch of one partition and records its offset)",
+      registers,
+    });
+    this.applySeconds = new Histogram({
+      name: "tributary_sink_apply_seconds",
+      help: "Duration of each applied target transaction, from BEGIN to COMMIT",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.commitToApplyMs = new Gauge({
+      name: "tributary_sink_commit_to_apply_ms",
+      help: "Milliseconds from the source commit of the last applied event to the commit on the target",
+      registers,
+    });
+    this.ddl = new Counter({
+      name: "tributary_sink_ddl_total",
+      help: "Target tables created (autoCreate) and evolved (autoEvolve)",
+      labelNames: ["table", "kind"],
+      registers,
+    });
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * One run of the sink with fresh connections: the target session (replica role, helper tables,
+ * origin marking), the topics to apply, and the consumer group, until the signal aborts, the
+ * subscriber fails, or the topics a pattern matches change (then the connector starts a new
+ * session at once: kafkajs cannot add topics to a running consumer).
+ */
+import { KafkaEventSubscriber, KafkaTopicAdmin, type Logger, type SessionEnd, sleep } from "@tributary/core";
+import { BatchApplier } from "./apply/BatchApplier.js";
+import { EventDecoder } from "./apply/EventDecoder.js";
+import type { PostgresSinkConfig, SinkConnectorKind } from "./config.js";
+import type { SinkMetrics } from "./SinkMetrics.js";
+import { analyticdbDialect } from "./sql/analyticdb-dialect.js";
+import type { Dialect } from "./sql/dialect.js";
+import { polardbDialect } from "./sql/polardb-dialect.js";
+import { postgresDialect } from "./sql/postgres-dialect.js";
+import { ensureSchema } from "./sql/postgres-types.js";
+import { qualifiedName, statement } from "./sql/sql-text.js";
+import {
+  createOffsetsTable,
+  createOriginMarkerTable,
+  OFFSETS_TABLE,
+  ORIGIN_MARKER_TABLE,
+} from "./target/helper-sql.js";
+import { OriginMarking } from "./target/OriginMarking.js";
+import { TargetConnection } from "./target/TargetConnection.js";
+import { TargetTables } from "./target/TargetTables.js";
+import { sameTopics, selectTopics, type TopicSelection } from "./topic-selection.js";
+
+export type SinkPhase = "starting" | "waiting-for-topics" | "applying" | "stopped";
+
+export const DIALECTS: Readonly<Record<SinkConnectorKind, Dialect>> = {
+  "postgres-sink": postgresDialect,
+  "polardb-sink": polardbDialect,
+  "analyticdb-sink": analyticdbDialect,
+};
+
+/** A fetch returns once this much is waiting, or after `batch.maxWaitMs`. */
+const FETCH_MIN_BYTES = 64 * 1024;
+const SCHEMA_READER_WAIT_MS = 250;
+/** How often a sink with no topic to apply yet looks again. */
+const TOPIC_WAIT_POLL_MS = 1_000;
+
+export interface SinkSessionOptions {
+  config: PostgresSinkConfig;
+  logger: Logger;
+  metrics: SinkMetrics;
+  signal: AbortSignal;
+  onPhase: (phase: SinkPhase) => void;
+}
+
+export async function runSinkSession(options: SinkSessionOptions): Promise<SessionEnd> {
+  const { config, logger } = options;
+  const clientId = config.kafka.clientId ?? `tributary-${config.name}`;
+  // Ends this session's own waits (the topic watch) when the session ends for any reason.
+  const session = new AbortController();
+  const signal = AbortSignal.any([options.signal, session.signal]);
+  options.onPhase("starting");
+  const connection = await TargetConnection.open(config.target, `tributary-sink-${config.name}`, logger);
+  const admin = new KafkaTopicAdmin(config.kafka, clientId, logger);
+  // Schema store readers: a short fetch wait, since stopping waits for the fetch in flight.
+  const createSubscriber = () =>
+    new KafkaEventSubscriber(config.kafka, clientId, logger, { maxWaitTimeMs: SCHEMA_READER_WAIT_MS });
+  const decoder = new EventDecoder({ admin, createSubscriber, logger });
+  let subscriber: KafkaEventSubscriber | undefined;
+  try {
+    const replicaRole = await useReplicaRole(connection, logger);
+    await ensureHelperTables(connection, config.helperSchema);
+    const marking = await OriginMarking.detect({
+      connection,
+      sink: config.name,
+      helperSchema: config.helperSchema,
+      logger,
+    });
+    options.onPhase("waiting-for-topics");
+    const topics = await waitForTopics(admin, config, signal, logger);
+    if (topics === undefined) return "done";
+    const consumer = new KafkaEventSubscriber(config.kafka, clientId, logger, {
+      partitionsConsumedConcurrently: 1,
+      minBytes: FETCH_MIN_BYTES,
+      maxWaitTimeMs: config.batch.maxWaitMs,
+    });
+    subscriber = consumer;
+    const dialect = DIALECTS[config.connector];
+    const applier = new BatchApplier({
+      config,
+      connection,
+      decoder,
+      tables: new TargetTables({
+        connection,
+        dialect,
+        marking,
+        mapping: config.mapping,
+        autoCreate: config.autoCreate,
+        autoEvolve: config.autoEvolve,
+        replicaRole,
+        metrics: options.metrics,
+        logger,
+      }),
+      marking,
+      dialect,
+      subscriber: consumer,
+      metrics: options.metrics,
+      logger,
+      signal: options.signal,
+    });
+    logger.info({ topics: topics.selected, group: config.name }, "applying topics");
+    await consumer.start({
+      groupId: config.name,
+      topics: [...topics.selected],
+      fromBeginning: true,
+      onBatch: (batch) => applier.apply(batch),
+      onAssigned: (partitions) => applier.assign(partitions),
+    });
+    options.onPhase("applying");
+    if (options.signal.aborted) return "done";
+    const aborted = new Promise<SessionEnd>((resolve) =>
+      signal.addEventListener("abort", () => resolve("done"), { once: true }),
+    );
+    return await Promise.race([
+      aborted,
+      consumer.finished.then((): SessionEnd => "again"),
+      topicsChanged(admin, config, topics, signal, logger),
+    ]);
+  } finally {
+    session.abort();
+    // Stopping the consumer waits for the batch in progress, which ends after its transaction.
+    await subscriber
+      ?.stop()
+      .catch((error: unknown) => logger.warn({ err: error }, "stopping the consumer failed"));
+    await decoder.close().catch(() => undefined);
+    await admin.close().catch(() => undefined);
+    await connection.close();
+  }
+}
+
+/** `SET session_replication_role = replica` when the target lets the user, so its triggers and foreign keys do not fire again. */
+async function useReplicaRole(connection: TargetConnection, logger: Logger): Promise<boolean> {
+  try {
+    await connection.query(statement("SET session_replication_role = replica"));
+    return true;
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "42501") throw error;
+    logger.warn(
+      "the target does not allow session_replication_role = replica for this user (it needs superuser, or on " +
+        "PostgreSQL 15+ GRANT SET ON PARAMETER session_replication_role); triggers and foreign keys of target " +
+        "tables fire for applied changes",
+    );
+    return false;
+  }
+}
+
+/** Creates the helper tables the sink writes unless they exist (without needing CREATE when they do). */
+async function ensureHelperTables(connection: TargetConnection, schema: string): Promise<void> {
+  const { rows } = await connection.query<{ offsets: boolean; marker: boolean }>(
+    statement(
+      "SELECT pg_catalog.to_regclass($1) IS NOT NULL AS offsets, pg_catalog.to_regclass($2) IS NOT NULL AS marker",
+      [qualifiedName(schema, OFFSETS_TABLE), qualifiedName(schema, ORIGIN_MARKER_TABLE)],
+    ),
+  );
+  const present = rows[0];
+  if (present?.offsets && present.marker) return;
+  await connection.query(ensureSchema(schema));
+  if (!present?.offsets) await connection.query(createOffsetsTable(schema));
+  if (!present?.marker) await connection.query(createOriginMarkerTable(schema));
+}
+
+/** The topics to apply once at least one exists; undefined when the signal aborts first. */
+async function waitForTopics(
+  admin: KafkaTopicAdmin,
+  config: PostgresSinkConfig,
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<TopicSelection | undefined> {
+  let reported = false;
+  while (!signal.aborted) {
+    const topics = selectTopics(await admin.listTopics(), config.topics);
+    if (topics.missing.length > 0) {
+      logger.warn({ missing: topics.missing }, "named topics do not exist (yet); applying the others");
+    }
+    if (topics.selected.length > 0) return topics;
+    if (!reported) {
+      reported = true;
+      logger.info(
+        { pattern: config.topics.pattern, names: config.topics.names },
+        "no topic to apply yet; waiting for one to appear",
+      );
+    }
+    await sleep(Math.min(config.topics.refreshIntervalMs, TOPIC_WAIT_POLL_MS), signal);
+  }
+  return undefined;
+}
+
+/** Resolves with "again" once the topics to apply differ from `current`; never while the signal holds. */
+async function topicsChanged(
+  admin: KafkaTopicAdmin,
+  config: PostgresSinkConfig,
+  current: TopicSelection,
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<SessionEnd> {
+  for (;;) {
+    await sleep(config.topics.refreshIntervalMs, signal);
+    if (signal.aborted) return new Promise<never>(() => undefined);
+    const latest = selectTopics(await admin.listTopics(), config.topics);
+    if (!sameTopics(latest, current)) {
+      logger.info({ topics: latest.selected }, "the topics to apply changed; subscribing again");
+      return "again";
+    }
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * Applies a partition's batches exactly once (DESIGN.md section 3). The target is the truth:
+ * each transaction applies a run of the partition's events and records, in the same
+ * transaction, the offset after them in `tributary_offsets`; Kafka offsets are committed only
+ * afterwards, for monitoring and as a hint. When partitions are assigned the sink seeks each to
+ * the offset its target recorded, and skips any record before it.
+ *
+ * The offset is recorded only if it is still the one this instance last saw: after a
+ * rebalance another instance may have applied the partition meanwhile, and then this
+ * transaction rolls back and the partition moves to the offset the target holds.
+ */
+import {
+  type EventSubscriber,
+  type IncomingRecord,
+  isRetriable,
+  isTributaryError,
+  type Logger,
+  type RecordBatch,
+  type TopicPartition,
+  TributaryError,
+} from "@tributary/core";
+import { planApply } from "../apply-plan.js";
+import { reduceBatch } from "../batch-reduction.js";
+import type { PostgresSinkConfig } from "../config.js";
+import type { SinkMetrics } from "../SinkMetrics.js";
+import type { Dialect } from "../sql/dialect.js";
+import type { TableModel } from "../table-model.js";
+import { selectOffsets, upsertOffset } from "../target/helper-sql.js";
+import type { OriginMarking } from "../target/OriginMarking.js";
+import type { TargetConnection } from "../target/TargetConnection.js";
+import type { TargetTables } from "../target/TargetTables.js";
+import type { EventDecoder, SinkRecord } from "./EventDecoder.js";
+import { groupByOrigin, type SchemaRun, splitBySchema, type TransactionGroup } from "./transaction-groups.js";
+
+export interface BatchApplierOptions {
+  config: Pick<PostgresSinkConfig, "name" | "origin" | "helperSchema" | "batch">;
+  connection: TargetConnection;
+  decoder: EventDecoder;
+  tables: TargetTables;
+  marking: OriginMarking;
+  dialect: Dialect;
+  subscriber: Pick<EventSubscriber, "seek" | "commit">;
+  metrics: SinkMetrics;
+  logger: Logger;
+  /** Once aborted, a batch stops after the transaction in progress. */
+  signal: AbortSignal;
+}
+
+/** The recorded offset moved under this instance: thrown inside the transaction to roll it back. */
+class OffsetMoved extends Error {}
+
+const positionKey = (topic: string, partition: number) => `${topic}:${partition}`;
+
+export class BatchApplier {
+  /** Per assigned partition: the next offset the target recorded (null: none yet). */
+  private positions = new Map<string, bigint | null>();
+
+  constructor(private readonly options: BatchApplierOptions) {}
+
+  /** `onAssigned`: every assigned partition starts at the offset its target recorded (0 when none). */
+  async assign(partitions: readonly TopicPartition[]): Promise<void> {
+    const recorded = await this.recordedOffsets();
+    this.positions = new Map();
+    for (const { topic, partition } of partitions) {
+      const position = recorded.get(positionKey(topic, partition)) ?? null;
+      this.positions.set(positionKey(topic, partition), position);
+      this.options.subscriber.seek({ topic, partition, offset: position ?? 0n });
+    }
+    this.options.logger.info(
+      { partitions: partitions.map(({ topic, partition }) => `${topic}:${partition}`) },
+      "partitions assigned; each resumes at the offset recorded in the target",
+    );
+  }
+
+  /** `onBatch`: applies the batch's records the target does not hold yet, then commits the Kafka offset. */
+  async apply(batch: RecordBatch): Promise<void> {
+    const { topic, partition } = batch;
+    const key = positionKey(topic, partition);
+    if (!this.positions.has(key)) this.positions.set(key, (await this.recordedOffsets()).get(key) ?? null);
+    let position = this.positions.get(key) ?? null;
+    const records = batch.records.filter((record) => position === null || record.offset >= position);
+    const first = records[0];
+    if (first === undefined) return;
+    if (position !== null && first.offset > position) {
+      this.options.logger.warn(
+        { topic, partition, recorded: position.toString(), first: first.offset.toString() },
+        "the partition continues after the offset the target recorded: the events between are no longer in Kafka " +
+          "(retention) or were compacted away",
+      );
+    }
+    const durableBefore = position;
+    for (let start = 0; start < records.length; start += this.options.config.batch.maxEvents) {
+      if (this.options.signal.aborted) break;
+      const chunk = records.slice(start, start + this.options.config.batch.maxEvents);
+      const decoded = await this.options.decoder.decode(chunk);
+      for (const group of groupByOrigin(decoded, this.options.config.origin)) {
+        if (!(await this.applyGroup(topic, partition, group, position))) {
+          await this.reposition(topic, partition);
+          return;
+        }
+        position = group.nextOffset;
+        this.positions.set(key, position);
+      }
+    }
+    if (position !== null && position !== durableBefore) await this.commitKafka(topic, partition, position);
+  }
+
+  /** One transaction: marker, the group's runs, its offset. False when the recorded offset moved. */
+  private async applyGroup(
+    topic: string,
+    partition: number,
+    group: TransactionGroup<SinkRecord>,
+    expected: bigint | null,
+  ): Promise<boolean> {
+    const { connection, marking, metrics, config } = this.options;
+    const runs = splitBySchema(group.records);
+    // DDL first, each in its own committed transaction: the data transaction needs it in place.
+    const models: TableModel[] = [];
+    for (const run of runs) models.push(await this.prepare(run, group.origin));
+    const marker = await marking.prepare(group.origin);
+    const started = process.hrtime.bigint();
+    try {
+      await connection.transaction(async () => {
+        if (marker !== null) await connection.query(marker);
+        for (const [index, run] of runs.entries()) {
+          await this.applyRun(run, models[index] as TableModel, index, topic, partition);
+        }
+        const recorded = await connection.query(
+          upsertOffset(config.helperSchema, config.name, topic, partition, group.nextOffset, expected),
+        );
+        if (recorded.rowCount === 0) throw new OffsetMoved();
+      });
+    } catch (error) {
+      if (error instanceof OffsetMoved) return false;
+      throw error;
+    }
+    metrics.applySeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    metrics.transactions.inc();
+    if (group.dropped > 0) metrics.droppedByOrigin.inc({ origin: config.origin }, group.dropped);
+    let lastCommitMs: bigint | null = null;
+    for (const [index, run] of runs.entries()) {
+      const model = models[index] as TableModel;
+      const table = `${model.schema}.${model.table}`;
+      for (const record of run.records) {
+        const value = record.value;
+        if (value === null) continue;
+        metrics.events.inc({ table, op: value.op });
+        const commitMs = value.source.commitTsMs;
+        if (commitMs !== null && (lastCommitMs === null || commitMs > lastCommitMs)) lastCommitMs = commitMs;
+      }
+    }
+    if (lastCommitMs !== null) metrics.commitToApplyMs.set(Date.now() - Number(lastCommitMs));
+    return true;
+  }
+
+  private async prepare(run: SchemaRun<SinkRecord>, origin: string | null): Promise<TableModel> {
+    const first = run.records[0] as SinkRecord;
+    return this.options.tables.prepare(
+      first.writer as NonNullable<SinkRecord["writer"]>,
+      first.value?.source.connector ?? "postgres",
+      origin,
+    );
+  }
+
+  private async applyRun(
+    run: SchemaRun<SinkRecord>,
+    model: TableModel,
+    index: number,
+    topic: string,
+    partition: number,
+  ): Promise<void> {
+    const { connection, dialect, config } = this.options;
+    const steps = reduceBatch(run.records, model.keyFields);
+    const actions = planApply(steps, model, dialect, {
+      copyThreshold: config.batch.copyThreshold,
+      stagingPrefix: `tributary_stage_${index}`,
+    });
+    try {
+      for (const action of actions) {
+        if (action.kind === "copy") await connection.copy(action.copy, action.data);
+        else await connection.query(action.statement);
+      }
+    } catch (error) {
+      throw applyFailure(error, model, topic, partition, run.records);
+    }
+  }
+
+  /** Another instance applied the partition meanwhile: continue from what the target holds. */
+  private async reposition(topic: string, partition: number): Promise<void> {
+    const position = (await this.recordedOffsets()).get(positionKey(topic, partition)) ?? null;
+    this.positions.set(positionKey(topic, partition), position);
+    this.options.subscriber.seek({ topic, partition, offset: position ?? 0n });
+    this.options.logger.warn(
+      { topic, partition, recorded: position?.toString() },
+      "the target recorded another offset for the partition than this instance expected (another instance of the " +
+        "sink applied it meanwhile); rolled back and continuing from the target's offset",
+    );
+  }
+
+  private async recordedOffsets(): Promise<Map<string, bigint>> {
+    const { rows } = await this.options.connection.query<{
+      topic: string;
+      partition: number;
+      next_offset: string;
+    }>(selectOffsets(this.options.config.helperSchema, this.options.config.name));
+    return new Map(rows.map((row) => [positionKey(row.topic, row.partition), BigInt(row.next_offset)]));
+  }
+
+  /** Kafka's offset only follows the target's: a failed commit (e.g. during a rebalance) loses nothing. */
+  private async commitKafka(topic: string, partition: number, offset: bigint): Promise<void> {
+    try {
+      await this.options.subscriber.commit([{ topic, partition, offset }]);
+    } catch (error) {
+      this.options.logger.warn(
+        { err: error, topic, partition, offset: offset.toString() },
+        "could not commit the consumer group's offset; the target holds the position, so nothing is lost",
+      );
+    }
+  }
+}
+
+/** A failed statement, naming the table and the offsets it applied (never row values). */
+function applyFailure(
+  error: unknown,
+  model: TableModel,
+  topic: string,
+  partition: number,
+  records: readonly Pick<IncomingRecord, "offset">[],
+): unknown {
+  if (isTributaryError(error) && error.code === "TRB_SINK_TARGET_UNREACHABLE") return error;
+  const first = records[0]?.offset;
+  const last = records.at(-1)?.offset;
+  const state = (error as { code?: unknown }).code;
+  const reason = isTributaryError(error) ? error.reason : (error as Error).message;
+  return new TributaryError(
+    "TRB_SINK_APPLY",
+    `applying offsets ${first}-${last} of ${topic} partition ${partition} to ${model.schema}.${model.table} failed: ` +
+      `${reason}${typeof state === "string" && !isTributaryError(error) ? ` (SQLSTATE ${state})` : ""}`,
+    {
+      retriable: isRetriable(error),
+      cause: error,
+      details: {
+        topic,
+        partition,
+        table: `${model.schema}.${model.table}`,
+        first: first?.toString(),
+        last: last?.toString(),
+      },
+    },
+  );
+}

@@ -1,0 +1,110 @@
+/**
+ * Marks each applied transaction with the origin of its changes (DESIGN.md section 6), so a
+ * source capturing the target tags them with that origin instead of its own: with the
+ * replication origin `tributary_<origin>` set up for the session when the sink may (superuser,
+ * or EXECUTE granted on the replication origin functions), else with a row upserted into
+ * `tributary_origin_marker` as the first statement of the transaction.
+ *
+ * A replication origin is held by one session at a time: while another instance of the sink
+ * holds it, a transaction falls back to the marker row, which the source reads the same way.
+ */
+import type { Logger } from "@tributary/core";
+import type { SqlStatement } from "../sql/sql-text.js";
+import { statement } from "../sql/sql-text.js";
+import { ensureReplicationOrigin, replicationOriginName, upsertOriginMarker } from "./helper-sql.js";
+import type { TargetConnection } from "./TargetConnection.js";
+
+export type MarkingMode = "replication-origin" | "marker-row";
+
+/** SQLSTATE object_in_use: the replication origin is set up in another session. */
+const ORIGIN_IN_USE = "55006";
+
+export interface OriginMarkingOptions {
+  connection: TargetConnection;
+  sink: string;
+  helperSchema: string;
+  logger: Logger;
+}
+
+export class OriginMarking {
+  /** The origin whose replication origin the session has set up. */
+  private sessionOrigin: string | undefined;
+  private readonly busyReported = new Set<string>();
+
+  private constructor(
+    private readonly options: OriginMarkingOptions,
+    private currentMode: MarkingMode,
+  ) {}
+
+  /** Picks replication origins when the target user may use them, else marker rows (and says so). */
+  static async detect(options: OriginMarkingOptions): Promise<OriginMarking> {
+    const { rows } = await options.connection.query<{ allowed: boolean }>(
+      statement(
+        "SELECT pg_catalog.has_function_privilege('pg_catalog.pg_replication_origin_session_setup(text)', 'EXECUTE') " +
+          "AND pg_catalog.has_function_privilege('pg_catalog.pg_replication_origin_create(text)', 'EXECUTE') AS allowed",
+      ),
+    );
+    const mode: MarkingMode = rows[0]?.allowed === true ? "replication-origin" : "marker-row";
+    if (mode === "marker-row") {
+      options.logger.info(
+        { table: `${options.helperSchema}.tributary_origin_marker` },
+        "the target user may not use replication origins (superuser, or EXECUTE on pg_replication_origin_create " +
+          "and pg_replication_origin_session_setup); each applied transaction is marked with a row in " +
+          "tributary_origin_marker instead",
+      );
+    }
+    return new OriginMarking(options, mode);
+  }
+
+  get mode(): MarkingMode {
+    return this.currentMode;
+  }
+
+  /**
+   * Call before BEGIN of a transaction applying changes of `origin` (null: it applies none).
+   * Returns the statement to run first inside the transaction, or null when the session's
+   * replication origin marks it.
+   */
+  async prepare(origin: string | null): Promise<SqlStatement | null> {
+    if (origin === null) return null;
+    if (this.currentMode === "marker-row") return this.marker(origin);
+    if (this.sessionOrigin === origin) return null;
+    const { connection, logger } = this.options;
+    const name = replicationOriginName(origin);
+    try {
+      if (this.sessionOrigin !== undefined) {
+        this.sessionOrigin = undefined;
+        await connection.query(statement("SELECT pg_catalog.pg_replication_origin_session_reset()"));
+      }
+      await connection.query(ensureReplicationOrigin(name));
+      await connection.query(statement("SELECT pg_catalog.pg_replication_origin_session_setup($1)", [name]));
+      this.sessionOrigin = origin;
+      return null;
+    } catch (error) {
+      const state = (error as { code?: unknown; severity?: unknown }).code;
+      if (typeof (error as { severity?: unknown }).severity !== "string") throw error;
+      if (state === ORIGIN_IN_USE) {
+        if (!this.busyReported.has(name)) {
+          this.busyReported.add(name);
+          logger.info(
+            { replicationOrigin: name },
+            "another session holds the replication origin (another instance of this sink?); marking with rows " +
+              "in tributary_origin_marker while it does",
+          );
+        }
+        return this.marker(origin);
+      }
+      logger.warn(
+        { err: error, replicationOrigin: name },
+        "cannot set up a replication origin on the target; marking applied transactions with rows in " +
+          "tributary_origin_marker from now on",
+      );
+      this.currentMode = "marker-row";
+      return this.marker(origin);
+    }
+  }
+
+  private marker(origin: string): SqlStatement {
+    return upsertOriginMarker(this.options.helperSchema, this.options.sink, origin);
+  }
+}

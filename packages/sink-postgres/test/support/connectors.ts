@@ -1,0 +1,121 @@
+/**
+ * Runs connectors in this process for end-to-end tests: the PostgreSQL source (a test-only
+ * import by path: the sink package never depends on the source) and the sink, each until
+ * `stop()`.
+ */
+import { createLogger, KafkaTopicAdmin } from "@tributary/core";
+import { Registry } from "prom-client";
+import { quietLogger, testKafka } from "../../../../test/support/kafka.js";
+import {
+  type PostgresSourceConfig,
+  PostgresSourceConnector,
+  postgresSourceConfigSchema,
+} from "../../../source-postgres/src/index.js";
+import { type PostgresSinkConfig, PostgresSinkConnector, postgresSinkConfigSchema } from "../../src/index.js";
+
+export const testLogger = createLogger({ level: process.env.TEST_LOG_LEVEL === "debug" ? "debug" : "warn" });
+
+export interface Running {
+  /** Aborts the connector and waits until it has stopped. */
+  stop(): Promise<void>;
+  /** Resolves with `waiting`, or rejects as soon as the connector stops on its own. */
+  until<T>(waiting: Promise<T>): Promise<T>;
+}
+
+function running(run: (signal: AbortSignal) => Promise<void>, what: string): Running {
+  const controller = new AbortController();
+  const done = run(controller.signal);
+  done.catch(() => undefined);
+  const stoppedEarly = done.then(() => {
+    if (!controller.signal.aborted) throw new Error(`the ${what} stopped by itself`);
+    return new Promise<never>(() => undefined);
+  });
+  stoppedEarly.catch(() => undefined);
+  return {
+    until: (waiting) => Promise.race([waiting, stoppedEarly]),
+    async stop() {
+      controller.abort();
+      await done;
+    },
+  };
+}
+
+/** A source capturing schema `shop` of `database` on 5432 under topic prefix `prefix`. */
+export function sourceConfig(database: string, prefix: string, origin: string): PostgresSourceConfig {
+  return postgresSourceConfigSchema.parse({
+    connector: "postgres-source",
+    name: prefix,
+    origin,
+    postgres: { host: "127.0.0.1", port: 5432, user: "postgres", database },
+    kafka: { brokers: testKafka.brokers },
+    tables: { include: ["shop.*"] },
+    snapshot: { workers: 2, chunkRows: 1000, fetchRows: 500 },
+    heartbeat: { intervalMs: 500 },
+    streaming: { flushIntervalMs: 20 },
+    http: { enabled: false },
+  });
+}
+
+/** A sink applying every table topic under `prefix` to `database` on 5433. */
+export function sinkConfig(
+  name: string,
+  prefix: string,
+  database: string,
+  overrides: Record<string, unknown> = {},
+): PostgresSinkConfig {
+  return postgresSinkConfigSchema.parse({
+    connector: "postgres-sink",
+    name,
+    kafka: { brokers: testKafka.brokers },
+    topics: { pattern: `^${prefix.replaceAll(".", "\\.")}\\.` },
+    target: { host: "127.0.0.1", port: 5433, user: "postgres", database },
+    batch: { maxWaitMs: 20, copyThreshold: 50 },
+    http: { enabled: false },
+    ...overrides,
+  });
+}
+
+export function startSource(config: PostgresSourceConfig): Running {
+  const connector = new PostgresSourceConnector(config, testLogger);
+  return running((signal) => connector.run(signal), "source");
+}
+
+/** The sink and the registry its metrics land in. */
+export function startSink(config: PostgresSinkConfig): Running & { registry: Registry } {
+  const registry = new Registry();
+  const connector = new PostgresSinkConnector(config, testLogger, registry);
+  return { ...running((signal) => connector.run(signal), "sink"), registry };
+}
+
+/** The current value of a counter or gauge, summed over its labels. */
+export async function metricValue(registry: Registry, name: string): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (metric === undefined) throw new Error(`no metric ${name}`);
+  const { values } = await metric.get();
+  return values.reduce((sum, sample) => sum + sample.value, 0);
+}
+
+export async function waitForTopics(topics: string[], timeoutMs = 60_000): Promise<void> {
+  const admin = new KafkaTopicAdmin(testKafka, "test", quietLogger);
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const existing = new Set(await admin.listTopics());
+      if (topics.every((topic) => existing.has(topic))) return;
+      if (Date.now() > deadline) throw new Error(`topics ${topics.join(", ")} did not appear`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Every topic whose name starts with `<prefix>.`. */
+export async function topicsOf(prefix: string): Promise<string[]> {
+  const admin = new KafkaTopicAdmin(testKafka, "test", quietLogger);
+  try {
+    return (await admin.listTopics()).filter((topic) => topic.startsWith(`${prefix}.`));
+  } finally {
+    await admin.close();
+  }
+}
