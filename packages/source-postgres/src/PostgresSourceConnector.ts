@@ -1,19 +1,13 @@
 import {
-  classifyError,
   createMetricsRegistry,
   isTributaryError,
   type Logger,
   MetricsServer,
-  sleep,
-  TributaryError,
+  runSessions,
 } from "@tributary/core";
 import type { PostgresSourceConfig } from "./config.js";
-import { type FailureStreak, nextStreak, retryDelayMs } from "./retry-streak.js";
 import { SourceMetrics } from "./SourceMetrics.js";
 import { runSourceSession, type SourcePhase } from "./SourceSession.js";
-
-const CONNECTION_CODES = new Set(["TRB_PG_UNREACHABLE", "TRB_KAFKA_UNREACHABLE"]);
-const CONNECTION_ERRNO = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH"]);
 
 /**
  * Runs the PostgreSQL source: sessions with fresh connections, retried with backoff while the
@@ -54,10 +48,8 @@ export class PostgresSourceConnector {
   }
 
   private async runSessions(signal: AbortSignal, metrics: SourceMetrics): Promise<void> {
-    let streak: FailureStreak | undefined;
-    for (;;) {
-      const started = Date.now();
-      try {
+    await runSessions({
+      session: async () => {
         await runSourceSession({
           config: this.config,
           logger: this.logger,
@@ -68,46 +60,15 @@ export class PostgresSourceConnector {
             this.lastError = undefined;
           },
         });
-        return;
-      } catch (error) {
-        if (signal.aborted) return;
-        const now = Date.now();
-        streak = nextStreak(streak, started, now);
-        const failingSince = streak.sinceMs;
+        return "done";
+      },
+      retry: this.config.retry,
+      signal,
+      logger: this.logger,
+      what: "source session",
+      onFailure: (error) => {
         this.lastError = String(isTributaryError(error) ? error.message : error);
-        const deadlineMs = this.deadlineFor(error);
-        if (classifyError(error) !== "retriable") throw error;
-        if (now - failingSince > deadlineMs) {
-          throw new TributaryError(
-            "TRB_RETRY_DEADLINE",
-            `gave up after retrying for ${Math.round((now - failingSince) / 60_000)} min: ${this.lastError}`,
-            { cause: error },
-          );
-        }
-        const delay = retryDelayMs(streak.failures);
-        this.logger.warn(
-          { err: error, attempt: streak.failures, retryInMs: delay },
-          "source session failed; retrying",
-        );
-        await sleep(delay, signal);
-        if (signal.aborted) return;
-      }
-    }
+      },
+    });
   }
-
-  private deadlineFor(error: unknown): number {
-    const minutes = isConnectionLoss(error)
-      ? this.config.retry.connectionMinutes
-      : this.config.retry.otherMinutes;
-    return minutes * 60_000;
-  }
-}
-
-function isConnectionLoss(error: unknown): boolean {
-  for (let current: unknown = error; current instanceof Error; current = current.cause) {
-    if (isTributaryError(current) && CONNECTION_CODES.has(current.code)) return true;
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string" && (CONNECTION_ERRNO.has(code) || code.startsWith("08"))) return true;
-  }
-  return false;
 }

@@ -108,6 +108,26 @@ describe("runSessions", () => {
     expect(calls).toBe(30);
   });
 
+  it("backoff-never-reset: starts the delays over after a session that ran healthily", async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    await runSessions({
+      session: async () => {
+        calls++;
+        if (calls === 6) return "done";
+        if (calls === 4) clock.advance(120_000);
+        throw flaky();
+      },
+      retry,
+      signal: new AbortController().signal,
+      logger,
+      what: "test session",
+      healthyRunMs: 60_000,
+      ...clock,
+    });
+    expect(clock.waits).toEqual([500, 1_000, 2_000, 500, 1_000]);
+  });
+
   it("returns when the signal aborts, even from a failing session", async () => {
     const controller = new AbortController();
     await runSessions({
