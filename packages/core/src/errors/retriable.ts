@@ -1,3 +1,5 @@
+import { causeChain } from "./cause-chain.js";
+
 /**
  * Decides whether an error is worth retrying by walking its cause chain for facts set by the
  * code that raised it — `retriable` flags (Tributary, kafkajs), SQLSTATE codes (node-postgres),
@@ -25,13 +27,9 @@ const PERMANENT_SQLSTATES = new Set(["42501", "57P04"]);
 export type Retriability = "retriable" | "permanent" | "unknown";
 
 export function classifyError(error: unknown): Retriability {
-  const seen = new Set<unknown>();
-  let current: unknown = error;
-  while (current !== null && typeof current === "object" && !seen.has(current)) {
-    seen.add(current);
-    const verdict = classifyOne(current as Record<string, unknown>);
+  for (const current of causeChain(error)) {
+    const verdict = classifyOne(current);
     if (verdict !== "unknown") return verdict;
-    current = (current as { cause?: unknown }).cause;
   }
   return "unknown";
 }
@@ -69,17 +67,11 @@ const CONNECTION_LOSS_CODES = new Set([
  * failures are retried for `retry.connectionMinutes`, others for `retry.otherMinutes`.
  */
 export function isConnectionLoss(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  for (
-    let current: unknown = error;
-    current instanceof Error && !seen.has(current);
-    current = current.cause
-  ) {
-    seen.add(current);
-    const code = (current as { code?: unknown }).code;
+  for (const current of causeChain(error)) {
+    const code = current.code;
     if (typeof code !== "string") continue;
     if (CONNECTION_LOSS_CODES.has(code) || RETRIABLE_ERRNO.has(code)) return true;
-    if (code.startsWith("08") && isSqlState(current as unknown as Record<string, unknown>)) return true;
+    if (code.startsWith("08") && isSqlState(current)) return true;
   }
   return false;
 }

@@ -2,6 +2,7 @@ import "./kafkajs-fixes.js";
 import kafkajs, { type KafkaConfig as KafkaJsConfig, type logCreator } from "kafkajs";
 import snappyCodec from "kafkajs-snappy";
 import type { KafkaConfig } from "../config/common-schema.js";
+import { causeChain } from "../errors/cause-chain.js";
 import { TributaryError } from "../errors/TributaryError.js";
 import type { Logger } from "../observability/logger.js";
 
@@ -75,25 +76,19 @@ const CONNECTION_FAILURES = new Set([
  */
 export function kafkaFailure(config: KafkaConfig, what: string, error: unknown): TributaryError {
   let unreachable = false;
-  const seen = new Set<unknown>();
-  for (
-    let current: unknown = error;
-    current instanceof Error && !seen.has(current);
-    current = current.cause
-  ) {
-    seen.add(current);
-    const type = (current as { type?: unknown }).type;
+  for (const current of causeChain(error)) {
+    const type = current.type;
     if (
       current.name === "KafkaJSSASLAuthenticationError" ||
       (typeof type === "string" && /AUTHORIZATION_FAILED|AUTHENTICATION_FAILED/.test(type))
     ) {
       return new TributaryError(
         "TRB_KAFKA",
-        `${what}: Kafka refused the request (${current.message}); check kafka.sasl and the ACLs of the user`,
+        `${what}: Kafka refused the request (${String(current.message)}); check kafka.sasl and the ACLs of the user`,
         { cause: error },
       );
     }
-    if (CONNECTION_FAILURES.has(current.name)) unreachable = true;
+    if (typeof current.name === "string" && CONNECTION_FAILURES.has(current.name)) unreachable = true;
   }
   if (unreachable) {
     const lost = kafkaUnreachable(config, error);
