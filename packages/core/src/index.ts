@@ -70,6 +70,7 @@ export {
   type HealthReport,
   MetricsServer,
   type MetricsServerOptions,
+  startMetricsServer,
 } from "./observability/MetricsServer.js";
 export { SchemaStore, type SchemaStoreOptions } from "./schema-store/SchemaStore.js";
 export { Lifecycle } from "./util/Lifecycle.js";

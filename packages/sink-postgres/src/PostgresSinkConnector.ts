@@ -2,8 +2,8 @@ import {
   createMetricsRegistry,
   isTributaryError,
   type Logger,
-  MetricsServer,
   runSessions,
+  startMetricsServer,
 } from "@tributary/core";
 import type { Registry } from "prom-client";
 import type { PostgresSinkConfig } from "./config.js";
@@ -32,19 +32,14 @@ export class PostgresSinkConnector {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    const server = this.config.http.enabled
-      ? new MetricsServer({
-          host: this.config.http.host,
-          port: this.config.http.port,
-          registry: this.registry,
-          logger: this.logger,
-          health: () => ({
-            healthy: this.lastError === undefined,
-            details: { phase: this.phase, ...(this.lastError ? { lastError: this.lastError } : {}) },
-          }),
-        })
-      : undefined;
-    await server?.start();
+    const server = await startMetricsServer(this.config.http, {
+      registry: this.registry,
+      logger: this.logger,
+      health: () => ({
+        healthy: this.lastError === undefined,
+        details: { phase: this.phase, ...(this.lastError ? { lastError: this.lastError } : {}) },
+      }),
+    });
     try {
       await runSessions({
         session: () =>

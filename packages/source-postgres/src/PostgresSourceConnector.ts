@@ -2,8 +2,8 @@ import {
   createMetricsRegistry,
   isTributaryError,
   type Logger,
-  MetricsServer,
   runSessions,
+  startMetricsServer,
 } from "@tributary/core";
 import type { PostgresSourceConfig } from "./config.js";
 import { SourceMetrics } from "./SourceMetrics.js";
@@ -26,19 +26,14 @@ export class PostgresSourceConnector {
   async run(signal: AbortSignal): Promise<void> {
     const registry = createMetricsRegistry({ connector: this.config.name });
     const metrics = new SourceMetrics(registry);
-    const server = this.config.http.enabled
-      ? new MetricsServer({
-          host: this.config.http.host,
-          port: this.config.http.port,
-          registry,
-          logger: this.logger,
-          health: () => ({
-            healthy: this.lastError === undefined,
-            details: { phase: this.phase, ...(this.lastError ? { lastError: this.lastError } : {}) },
-          }),
-        })
-      : undefined;
-    await server?.start();
+    const server = await startMetricsServer(this.config.http, {
+      registry: registry,
+      logger: this.logger,
+      health: () => ({
+        healthy: this.lastError === undefined,
+        details: { phase: this.phase, ...(this.lastError ? { lastError: this.lastError } : {}) },
+      }),
+    });
     try {
       await this.runSessions(signal, metrics);
     } finally {

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { collectDefaultMetrics, Registry } from "prom-client";
+import type { HttpConfig } from "../config/common-schema.js";
 import type { Logger } from "./logger.js";
 
 export interface HealthReport {
@@ -94,4 +95,15 @@ export class MetricsServer {
 
 function bigintAsString(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? value.toString() : value;
+}
+
+/** Starts the /metrics and /healthz server that `http` configures; undefined when it is disabled. */
+export async function startMetricsServer(
+  http: HttpConfig,
+  options: Omit<MetricsServerOptions, "host" | "port">,
+): Promise<MetricsServer | undefined> {
+  if (!http.enabled) return undefined;
+  const server = new MetricsServer({ ...options, host: http.host, port: http.port });
+  await server.start();
+  return server;
 }

@@ -1,6 +1,6 @@
 import { Counter } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { createLogger, createMetricsRegistry, MetricsServer } from "../../src/index.js";
+import { createLogger, createMetricsRegistry, MetricsServer, startMetricsServer } from "../../src/index.js";
 
 describe("MetricsServer", () => {
   let server: MetricsServer | undefined;
@@ -41,5 +41,22 @@ describe("MetricsServer", () => {
     healthy = false;
     expect((await fetch(`${base}/healthz`)).status).toBe(503);
     expect((await fetch(`${base}/nope`)).status).toBe(404);
+  });
+});
+
+describe("startMetricsServer", () => {
+  it("starts nothing when http.enabled is false, and serves when it is true", async () => {
+    const options = {
+      registry: createMetricsRegistry(),
+      health: () => ({ healthy: true }),
+      logger: createLogger({ level: "silent" }),
+    };
+    expect(await startMetricsServer({ enabled: false, host: "127.0.0.1", port: 0 }, options)).toBeUndefined();
+    const server = await startMetricsServer({ enabled: true, host: "127.0.0.1", port: 0 }, options);
+    try {
+      expect((await fetch(`http://127.0.0.1:${server?.port}/healthz`)).status).toBe(200);
+    } finally {
+      await server?.stop();
+    }
   });
 });
