@@ -1,6 +1,11 @@
 import { randomUUID } from "node:crypto";
 import kafkajs from "kafkajs";
-import { createLogger, type KafkaConfig, kafkaConfigSchema } from "../../packages/core/src/index.js";
+import {
+  createLogger,
+  type KafkaConfig,
+  KafkaTopicAdmin,
+  kafkaConfigSchema,
+} from "../../packages/core/src/index.js";
 
 /** The local stack's broker with production defaults for everything else. */
 export const testKafka: KafkaConfig = kafkaConfigSchema.parse({
@@ -26,5 +31,31 @@ export async function deleteTopics(topics: string[]): Promise<void> {
     if (present.length > 0) await admin.deleteTopics({ topics: present, timeout: 30_000 });
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** Resolves once every topic exists; fails after `timeoutMs`. */
+export async function waitForTopics(topics: string[], timeoutMs = 60_000): Promise<void> {
+  const admin = new KafkaTopicAdmin(testKafka, "test", quietLogger);
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const existing = new Set(await admin.listTopics());
+      if (topics.every((topic) => existing.has(topic))) return;
+      if (Date.now() > deadline) throw new Error(`topics ${topics.join(", ")} did not appear`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Every topic whose name starts with `<prefix>.`, sorted. */
+export async function topicsOf(prefix: string): Promise<string[]> {
+  const admin = new KafkaTopicAdmin(testKafka, "test", quietLogger);
+  try {
+    return (await admin.listTopics()).filter((topic) => topic.startsWith(`${prefix}.`)).sort();
+  } finally {
+    await admin.close();
   }
 }

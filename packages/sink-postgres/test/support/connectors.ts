@@ -3,9 +3,9 @@
  * import by path: the sink package never depends on the source) and the sink, each until
  * `stop()`.
  */
-import { createLogger, KafkaTopicAdmin } from "@tributary/core";
+import { createLogger } from "@tributary/core";
 import { Registry } from "prom-client";
-import { quietLogger, testKafka } from "../../../../test/support/kafka.js";
+import { testKafka } from "../../../../test/support/kafka.js";
 import {
   type PostgresSourceConfig,
   PostgresSourceConnector,
@@ -95,27 +95,4 @@ export async function metricValue(registry: Registry, name: string): Promise<num
   return values.reduce((sum, sample) => sum + sample.value, 0);
 }
 
-export async function waitForTopics(topics: string[], timeoutMs = 60_000): Promise<void> {
-  const admin = new KafkaTopicAdmin(testKafka, "test", quietLogger);
-  try {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const existing = new Set(await admin.listTopics());
-      if (topics.every((topic) => existing.has(topic))) return;
-      if (Date.now() > deadline) throw new Error(`topics ${topics.join(", ")} did not appear`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  } finally {
-    await admin.close();
-  }
-}
-
-/** Every topic whose name starts with `<prefix>.`. */
-export async function topicsOf(prefix: string): Promise<string[]> {
-  const admin = new KafkaTopicAdmin(testKafka, "test", quietLogger);
-  try {
-    return (await admin.listTopics()).filter((topic) => topic.startsWith(`${prefix}.`));
-  } finally {
-    await admin.close();
-  }
-}
+export { topicsOf, waitForTopics } from "../../../../test/support/kafka.js";

@@ -2,9 +2,9 @@
  * Helpers for tests that run the PostgreSQL source in this process against the local stack:
  * a config for a scratch database, the running connector, and waiting for its topics.
  */
-import { createLogger, type Envelope, KafkaTopicAdmin } from "@tributary/core";
+import { createLogger, type Envelope } from "@tributary/core";
 import type { CollectedEvent } from "../../../../test/support/event-collector.js";
-import { deleteTopics, quietLogger, testKafka } from "../../../../test/support/kafka.js";
+import { deleteTopics, topicsOf, waitForTopics } from "../../../../test/support/kafka.js";
 import {
   type PostgresSourceConfig,
   PostgresSourceConnector,
@@ -66,31 +66,6 @@ export function startConnector(config: PostgresSourceConfig): RunningConnector {
   };
 }
 
-export async function waitForTopics(topics: string[], timeoutMs = 60_000): Promise<void> {
-  const admin = new KafkaTopicAdmin(testKafka, "test", quietLogger);
-  try {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const existing = new Set(await admin.listTopics());
-      if (topics.every((t) => existing.has(t))) return;
-      if (Date.now() > deadline) throw new Error(`topics ${topics.join(", ")} did not appear`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  } finally {
-    await admin.close();
-  }
-}
-
-/** Every topic whose name starts with `<prefix>.`. */
-export async function topicsOf(prefix: string): Promise<string[]> {
-  const admin = new KafkaTopicAdmin(testKafka, "test", quietLogger);
-  try {
-    return (await admin.listTopics()).filter((topic) => topic.startsWith(`${prefix}.`)).sort();
-  } finally {
-    await admin.close();
-  }
-}
-
 export function envelopeAt(events: CollectedEvent[], index: number): Envelope {
   const envelope = events[index]?.value;
   if (!envelope) throw new Error(`no event (or a tombstone) at ${index}`);
@@ -112,3 +87,5 @@ export async function cleanUpSource(
     await deleteTopics(await topicsOf(config.topicPrefix));
   }
 }
+
+export { topicsOf, waitForTopics };
