@@ -8,6 +8,8 @@ export class SinkMetrics {
   readonly applySeconds: Histogram;
   readonly commitToApplyMs: Gauge;
   readonly ddl: Counter<"table" | "kind">;
+  readonly filtered: Counter<"table" | "op" | "result">;
+  readonly deadLetters: Counter<"topic" | "code">;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -43,6 +45,20 @@ export class SinkMetrics {
       name: "tributary_sink_ddl_total",
       help: "Target tables created (autoCreate) and evolved (autoEvolve)",
       labelNames: ["table", "kind"],
+      registers,
+    });
+    this.filtered = new Counter({
+      name: "tributary_sink_events_filtered_total",
+      help:
+        "Events the filters changed, by source table, operation and result: skipped (not applied; its offset " +
+        "still recorded), as_delete (an update out of the row filter), as_insert (an update into it, keyless table)",
+      labelNames: ["table", "op", "result"],
+      registers,
+    });
+    this.deadLetters = new Counter({
+      name: "tributary_sink_dead_letters_total",
+      help: "Bad records sent to the dead-letter topic (errors.tolerance: all), by source topic and error code",
+      labelNames: ["topic", "code"],
       registers,
     });
   }

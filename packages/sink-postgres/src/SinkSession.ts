@@ -6,6 +6,7 @@
  */
 import { KafkaEventSubscriber, KafkaTopicAdmin, type Logger, type SessionEnd, sleep } from "@tributary/core";
 import { BatchApplier } from "./apply/BatchApplier.js";
+import { createRecordIntake } from "./apply/create-intake.js";
 import { EventDecoder } from "./apply/EventDecoder.js";
 import type { PostgresSinkConfig, SinkConnectorKind } from "./config.js";
 import type { SinkMetrics } from "./SinkMetrics.js";
@@ -61,6 +62,13 @@ export async function runSinkSession(options: SinkSessionOptions): Promise<Sessi
   const createSubscriber = () =>
     new KafkaEventSubscriber(config.kafka, clientId, logger, { maxWaitTimeMs: SCHEMA_READER_WAIT_MS });
   const decoder = new EventDecoder({ admin, createSubscriber, logger });
+  const { intake, close: closeIntake } = createRecordIntake(config, {
+    decoder,
+    admin,
+    clientId,
+    metrics: options.metrics,
+    logger,
+  });
   let subscriber: KafkaEventSubscriber | undefined;
   try {
     const replicaRole = await useReplicaRole(connection, logger);
@@ -84,7 +92,7 @@ export async function runSinkSession(options: SinkSessionOptions): Promise<Sessi
     const applier = new BatchApplier({
       config,
       connection,
-      decoder,
+      intake,
       tables: new TargetTables({
         connection,
         dialect,
@@ -128,6 +136,7 @@ export async function runSinkSession(options: SinkSessionOptions): Promise<Sessi
       ?.stop()
       .catch((error: unknown) => logger.warn({ err: error }, "stopping the consumer failed"));
     await decoder.close().catch(() => undefined);
+    await closeIntake().catch(() => undefined);
     await admin.close().catch(() => undefined);
     await connection.close();
   }

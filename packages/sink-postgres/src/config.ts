@@ -10,6 +10,8 @@ import {
   retryConfigSchema,
 } from "@tributary/core";
 import { z } from "zod";
+import { errorsConfigSchema } from "./dead-letter/errors-config.js";
+import { filtersConfigSchema } from "./filters/filter-config.js";
 import { parseQualifiedName } from "./name-mapping.js";
 
 export const SINK_CONNECTORS = ["postgres-sink", "polardb-sink", "analyticdb-sink"] as const;
@@ -106,6 +108,15 @@ export const postgresSinkConfigSchema = z
     autoCreate: z.boolean().default(true).describe("Create missing target tables from the writer schema"),
     autoEvolve: z.boolean().default(true).describe("Add columns a newer writer schema has"),
     mapping: mappingSchema,
+    filters: filtersConfigSchema,
+    errors: errorsConfigSchema,
+    allowOffsetGaps: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Apply on when a partition continues after the offset the target recorded (records deleted by retention " +
+          "or compacted away); by default the sink stops, since their changes would be lost",
+      ),
     batch: z
       .object({
         maxEvents: z

@@ -213,7 +213,7 @@ function stringProperty(schema: AvroRecordSchema, name: string): string | undefi
 }
 
 /** The `Value` record: the non-null branch of the envelope's `before` field (or the record itself). */
-function rowRecord(value: AvroRecordSchema, where: string): AvroRecordSchema {
+export function rowRecord(value: AvroRecordSchema, where: string): AvroRecordSchema {
   if (value.name !== "Envelope" && !value.name.endsWith(".Envelope")) {
     return value;
   }

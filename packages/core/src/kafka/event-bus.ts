@@ -20,7 +20,8 @@ export interface OutgoingRecord {
   key: Buffer | null;
   /** Null writes a tombstone. */
   value: Buffer | null;
-  headers?: Record<string, string>;
+  /** Header values as text, or as raw bytes (e.g. a record's original headers, passed on unchanged). */
+  headers?: Record<string, string | Buffer>;
   partition?: number;
   /** Names the event in an error (table and key), computed only when needed. */
   describe?: () => string;

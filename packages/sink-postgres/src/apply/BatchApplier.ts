@@ -29,13 +29,16 @@ import { selectOffsets, upsertOffset } from "../target/helper-sql.js";
 import type { OriginMarking } from "../target/OriginMarking.js";
 import type { TargetConnection } from "../target/TargetConnection.js";
 import type { TargetTables } from "../target/TargetTables.js";
-import type { EventDecoder, SinkRecord } from "./EventDecoder.js";
+import type { SinkRecord } from "./EventDecoder.js";
+import { offsetGap } from "./offset-gap.js";
+import type { RecordIntake } from "./RecordIntake.js";
 import { groupByOrigin, type SchemaRun, splitBySchema, type TransactionGroup } from "./transaction-groups.js";
 
 export interface BatchApplierOptions {
-  config: Pick<PostgresSinkConfig, "name" | "origin" | "helperSchema" | "batch">;
+  config: Pick<PostgresSinkConfig, "name" | "origin" | "helperSchema" | "batch" | "allowOffsetGaps">;
   connection: TargetConnection;
-  decoder: EventDecoder;
+  /** Decodes, filters and sorts out bad records. */
+  intake: RecordIntake;
   tables: TargetTables;
   marking: OriginMarking;
   dialect: Dialect;
@@ -82,24 +85,30 @@ export class BatchApplier {
     const first = records[0];
     if (first === undefined) return;
     if (position !== null && first.offset > position) {
+      const gap = offsetGap(topic, partition, position, first.offset);
+      if (!this.options.config.allowOffsetGaps) throw gap;
       this.options.logger.warn(
-        { topic, partition, recorded: position.toString(), first: first.offset.toString() },
-        "the partition continues after the offset the target recorded: the events between are no longer in Kafka " +
-          "(retention) or were compacted away",
+        { ...gap.details },
+        "allowOffsetGaps: applying on after a gap in the partition",
       );
     }
     const durableBefore = position;
     for (let start = 0; start < records.length; start += this.options.config.batch.maxEvents) {
       if (this.options.signal.aborted) break;
       const chunk = records.slice(start, start + this.options.config.batch.maxEvents);
-      const decoded = await this.options.decoder.decode(chunk);
-      for (const group of groupByOrigin(decoded, this.options.config.origin)) {
+      const intake = await this.options.intake.take(chunk);
+      for (const group of groupByOrigin(intake.records, this.options.config.origin)) {
         if (!(await this.applyGroup(topic, partition, group, position))) {
           await this.reposition(topic, partition);
           return;
         }
         position = group.nextOffset;
         this.positions.set(key, position);
+      }
+      if (intake.stop !== null) {
+        if (position !== null && position !== durableBefore)
+          await this.commitKafka(topic, partition, position);
+        throw intake.stop;
       }
     }
     if (position !== null && position !== durableBefore) await this.commitKafka(topic, partition, position);

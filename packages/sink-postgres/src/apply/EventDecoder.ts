@@ -43,24 +43,29 @@ export class EventDecoder {
   /** Decodes `records` of one topic partition, in order; fails naming the first record it cannot read. */
   async decode(records: readonly IncomingRecord[]): Promise<SinkRecord[]> {
     const decoded: SinkRecord[] = [];
-    for (const record of records) {
-      try {
-        decoded.push(await this.decodeOne(record));
-      } catch (error) {
-        const reason = isTributaryError(error) ? error.reason : (error as Error).message;
-        throw new TributaryError(
-          "TRB_SINK_DECODE",
-          `cannot decode the record at offset ${record.offset} of ${record.topic} partition ${record.partition}: ` +
-            `${reason}; the sink stops before it and applies nothing after it`,
-          {
-            retriable: isRetriable(error),
-            cause: error,
-            details: { topic: record.topic, partition: record.partition, offset: record.offset.toString() },
-          },
-        );
-      }
-    }
+    for (const record of records) decoded.push(await this.decodeRecord(record));
     return decoded;
+  }
+
+  /**
+   * Decodes one record; fails with TRB_SINK_DECODE naming it, retriable when the cause is (the
+   * schema store out of reach), not when the record itself is unreadable.
+   */
+  async decodeRecord(record: IncomingRecord): Promise<SinkRecord> {
+    try {
+      return await this.decodeOne(record);
+    } catch (error) {
+      const reason = isTributaryError(error) ? error.reason : (error as Error).message;
+      throw new TributaryError(
+        "TRB_SINK_DECODE",
+        `cannot decode the record at offset ${record.offset} of ${record.topic} partition ${record.partition}: ${reason}`,
+        {
+          retriable: isRetriable(error),
+          cause: error,
+          details: { topic: record.topic, partition: record.partition, offset: record.offset.toString() },
+        },
+      );
+    }
   }
 
   async close(): Promise<void> {
