@@ -1,0 +1,280 @@
+/**
+ * Bad records and lost records against the real Kafka and the 5433 target (events written
+ * straight to a topic through the schema store, as a source writes them):
+ *
+ * - errors.tolerance none: a garbage message stops the sink with a coded error naming it; the
+ *   records before it are applied and the target and the group hold its offset, nothing past it;
+ * - errors.tolerance all: the garbage message and the records the row filter fails on go to
+ *   `<prefix>._dlq` with the original key, value and headers plus the reason, and the good
+ *   records around them are applied, every offset recorded;
+ * - offsets gap: once records after the target's offset are deleted from Kafka, the sink stops
+ *   with TRB_SINK_OFFSET_GAP, unless allowOffsetGaps.
+ */
+import {
+  buildTableSchemas,
+  encode,
+  internalTopic,
+  KafkaEventPublisher,
+  KafkaEventSubscriber,
+  KafkaTopicAdmin,
+  type OutgoingRecord,
+  SchemaStore,
+  tableTopic,
+  type WriterSchema,
+} from "@tributary/core";
+import kafkajs from "kafkajs";
+import type pg from "pg";
+import { Registry } from "prom-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { insertEnvelope, ordersTable } from "../../../test/support/events.js";
+import { deleteTopics, quietLogger, testKafka, uniqueName } from "../../../test/support/kafka.js";
+import { connectPg, scratchDatabase, TARGET_PORT } from "../../../test/support/postgres.js";
+import { type PostgresSinkConfig, PostgresSinkConnector } from "../src/index.js";
+import { metricValue, sinkConfig, startSink, testLogger, topicsOf } from "./support/connectors.js";
+
+const prefix = uniqueName("it_badrec");
+const topic = tableTopic(prefix, "public", "orders");
+const admin = new KafkaTopicAdmin(testKafka, "test", quietLogger);
+const publisher = new KafkaEventPublisher(testKafka, "test", quietLogger);
+const kafka = new kafkajs.Kafka({ brokers: testKafka.brokers, logLevel: kafkajs.logLevel.NOTHING });
+const groups: string[] = [];
+const databases: { name: string; drop(): Promise<void> }[] = [];
+const clients: pg.Client[] = [];
+let store: SchemaStore;
+let keySchema: WriterSchema;
+let valueSchema: WriterSchema;
+/** The sink of the tolerance-all test, whose target the offset-gap test continues. */
+let tolerantSink: string;
+
+function order(id: number): OutgoingRecord {
+  return {
+    topic,
+    key: encode(keySchema, { id: BigInt(id) }),
+    value: encode(valueSchema, insertEnvelope(id)),
+  };
+}
+
+/** Not a single-object Avro message: no Tributary producer wrote it. */
+const garbage: OutgoingRecord = {
+  topic,
+  key: Buffer.from("garbage-key"),
+  value: Buffer.from("this is not Avro"),
+  headers: { "x-writer": "a broken producer" },
+};
+
+async function target(): Promise<pg.Client> {
+  const database = await scratchDatabase("tributary_badrec", TARGET_PORT);
+  databases.push(database);
+  const client = await connectPg(database.name, TARGET_PORT);
+  clients.push(client);
+  return client;
+}
+
+function configFor(database: string, overrides: Record<string, unknown> = {}): PostgresSinkConfig {
+  const config = sinkConfig(uniqueName("badrec"), prefix, database, overrides);
+  groups.push(config.name);
+  return config;
+}
+
+async function ids(client: pg.Client): Promise<number[]> {
+  const { rows } = await client
+    .query<{ id: string }>("SELECT o.id::text AS id FROM public.orders AS o ORDER BY o.id")
+    .catch(() => ({ rows: [] as { id: string }[] }));
+  return rows.map((row) => Number(row.id));
+}
+
+async function recordedOffset(client: pg.Client, sink: string): Promise<string | undefined> {
+  const { rows } = await client
+    .query<{ next_offset: string }>(
+      "SELECT next_offset::text FROM public.tributary_offsets WHERE sink = $1 AND topic = $2 AND partition = 0",
+      [sink, topic],
+    )
+    .catch(() => ({ rows: [] as { next_offset: string }[] }));
+  return rows[0]?.next_offset;
+}
+
+async function committedOffset(group: string): Promise<string | undefined> {
+  const kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+  try {
+    const [offsets] = await kafkaAdmin.fetchOffsets({ groupId: group, topics: [topic] });
+    return offsets?.partitions.find((p) => p.partition === 0)?.offset;
+  } finally {
+    await kafkaAdmin.disconnect();
+  }
+}
+
+async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+beforeAll(async () => {
+  await admin.ensureTopics([{ topic, partitions: 1 }]);
+  store = new SchemaStore({
+    topic: internalTopic(prefix, "schemas"),
+    admin,
+    publisher,
+    createSubscriber: () => new KafkaEventSubscriber(testKafka, "test", quietLogger),
+    logger: quietLogger,
+  });
+  const schemas = buildTableSchemas(ordersTable);
+  keySchema = await store.register(schemas.key as NonNullable<typeof schemas.key>);
+  valueSchema = await store.register(schemas.value);
+  // Offsets 0-4: orders 1-5; 5: garbage; 6-8: orders 6-8.
+  await publisher.publish([1, 2, 3, 4, 5].map(order));
+  await publisher.publish([garbage]);
+  await publisher.publish([6, 7, 8].map(order));
+});
+
+afterAll(async () => {
+  await store?.close();
+  await publisher.close();
+  await admin.close();
+  for (const client of clients) await client.end();
+  for (const database of databases) await database.drop();
+  await deleteTopics(await topicsOf(prefix));
+  const kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+  await kafkaAdmin.deleteGroups(groups).catch(() => undefined);
+  await kafkaAdmin.disconnect();
+});
+
+describe("bad records", () => {
+  it("errors.tolerance none: stops at a garbage message, naming it, with nothing committed past it", async () => {
+    const client = await target();
+    const config = configFor(databases.at(-1)?.name as string);
+    const error = await new PostgresSinkConnector(config, testLogger, new Registry())
+      .run(new AbortController().signal)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "TRB_SINK_DECODE", retriable: false });
+    expect((error as Error).message).toContain(
+      `cannot decode the record at offset 5 of ${topic} partition 0`,
+    );
+    expect((error as Error).message).toContain("errors.tolerance: all");
+    expect(await ids(client)).toEqual([1, 2, 3, 4, 5]);
+    expect(await recordedOffset(client, config.name)).toBe("5");
+    expect(Number(await committedOffset(config.name))).toBeLessThanOrEqual(5);
+  });
+
+  it("errors.tolerance all: sends bad records to <prefix>._dlq with the reason, and applies the good ones around them", async () => {
+    const client = await target();
+    const config = configFor(databases.at(-1)?.name as string, {
+      errors: { tolerance: "all" },
+      // Orders 3 and 6 have no customer: the expression fails on them (a bad record), it passes on the others.
+      filters: { "public.orders": { where: "row.customer.startsWith('customer')" } },
+    });
+    tolerantSink = config.name;
+    const sink = startSink(config);
+    try {
+      await sink.until(until(async () => (await recordedOffset(client, config.name)) === "9", "offset 9"));
+      expect(await ids(client)).toEqual([1, 2, 4, 5, 7, 8]);
+      expect(await metricValue(sink.registry, "tributary_sink_dead_letters_total")).toBe(3);
+    } finally {
+      await sink.stop();
+    }
+    const dead = await readAll(internalTopic(prefix, "dlq"), 3);
+    expect(dead.map((record) => record.headers["tributary.error.offset"])).toEqual(["2", "5", "6"]);
+    expect(dead.map((record) => record.headers["tributary.error.code"])).toEqual([
+      "TRB_SINK_FILTER",
+      "TRB_SINK_DECODE",
+      "TRB_SINK_FILTER",
+    ]);
+    const [, decodeFailure] = dead;
+    expect(decodeFailure).toMatchObject({
+      key: "garbage-key",
+      value: "this is not Avro",
+      headers: {
+        "x-writer": "a broken producer",
+        "tributary.error.topic": topic,
+        "tributary.error.partition": "0",
+        "tributary.error.sink": config.name,
+      },
+    });
+    expect(decodeFailure?.headers["tributary.error.reason"]).toContain(
+      "cannot decode the record at offset 5",
+    );
+    expect(Number(decodeFailure?.headers["tributary.error.timestamp"])).toBeGreaterThan(0);
+    expect(dead[0]?.headers["tributary.error.reason"]).toContain(
+      "the row filter of public.orders failed on the c event at offset 2",
+    );
+  });
+
+  it("stops with TRB_SINK_OFFSET_GAP when records after the recorded offset were deleted, unless allowOffsetGaps", async () => {
+    // Continue the target of the previous test (it recorded 9): orders 9-11 land at offsets 9-11,
+    // then 9 and 10 are deleted (the log now starts at 11), as retention would.
+    const client = clients.at(-1) as pg.Client;
+    const database = databases.at(-1)?.name as string;
+    await publisher.publish([9, 10, 11].map(order));
+    const kafkaAdmin = kafka.admin();
+    await kafkaAdmin.connect();
+    await kafkaAdmin.fetchTopicMetadata({ topics: [topic] });
+    await kafkaAdmin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: "11" }] });
+    await kafkaAdmin.disconnect();
+    const previous = tolerantSink;
+    const base = (overrides: Record<string, unknown>) => ({
+      ...configFor(database, overrides),
+      name: previous,
+    });
+    const error = await new PostgresSinkConnector(
+      base({ errors: { tolerance: "all" } }),
+      testLogger,
+      new Registry(),
+    )
+      .run(new AbortController().signal)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "TRB_SINK_OFFSET_GAP", details: { recorded: "9", first: "11" } });
+    expect((error as Error).message).toContain(`${topic} partition 0 continues at offset 11`);
+    expect(await recordedOffset(client, previous)).toBe("9");
+    const sink = startSink(base({ errors: { tolerance: "all" }, allowOffsetGaps: true }));
+    try {
+      await sink.until(until(async () => (await recordedOffset(client, previous)) === "12", "offset 12"));
+    } finally {
+      await sink.stop();
+    }
+    expect(await ids(client)).toEqual([1, 2, 4, 5, 7, 8, 11]);
+  });
+});
+
+interface DeadLetter {
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+}
+
+/** The first `count` records of a topic, with text keys, values and headers. */
+async function readAll(name: string, count: number): Promise<DeadLetter[]> {
+  const groupId = uniqueName("dlq_reader");
+  groups.push(groupId);
+  const consumer = kafka.consumer({ groupId });
+  const records: DeadLetter[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [name], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${records.length} records in ${name}`)), 30_000);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          const headers: Record<string, string> = {};
+          for (const [header, value] of Object.entries(message.headers ?? {}))
+            headers[header] = String(value);
+          records.push({
+            key: message.key?.toString() ?? null,
+            value: message.value?.toString() ?? null,
+            headers,
+          });
+          if (records.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
+}
