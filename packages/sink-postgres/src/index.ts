@@ -25,6 +25,10 @@ export {
   TIMESTAMP_NEGATIVE_INFINITY,
   TIMESTAMP_POSITIVE_INFINITY,
 } from "./datetime-format.js";
+export { DEAD_LETTER_HEADERS, deadLetterTopicOf } from "./dead-letter/dead-letter-record.js";
+export { ERROR_TOLERANCES, type ErrorsConfig } from "./dead-letter/errors-config.js";
+export { EventFilter, type FilterOutcome, sourceTableOf } from "./filters/EventFilter.js";
+export { FILTER_OPERATIONS, type FilterOperation, type FiltersConfig } from "./filters/filter-config.js";
 export {
   type Capitalization,
   capitalize,
