@@ -10,6 +10,7 @@ export class SinkMetrics {
   readonly ddl: Counter<"table" | "kind">;
   readonly filtered: Counter<"table" | "op" | "result">;
   readonly deadLetters: Counter<"topic" | "code">;
+  readonly conflicts: Counter<"table" | "kind" | "resolution">;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -59,6 +60,12 @@ export class SinkMetrics {
       name: "tributary_sink_dead_letters_total",
       help: "Bad records sent to the dead-letter topic (errors.tolerance: all), by source topic and error code",
       labelNames: ["topic", "code"],
+      registers,
+    });
+    this.conflicts = new Counter({
+      name: "tributary_sink_conflicts_total",
+      help: "Conflicts detected (conflicts.detect) and committed, by target table, kind and resolution",
+      labelNames: ["table", "kind", "resolution"],
       registers,
     });
   }

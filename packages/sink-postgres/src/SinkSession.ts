@@ -9,6 +9,7 @@ import { BatchApplier } from "./apply/BatchApplier.js";
 import { createRecordIntake } from "./apply/create-intake.js";
 import { EventDecoder } from "./apply/EventDecoder.js";
 import type { PostgresSinkConfig, SinkConnectorKind } from "./config.js";
+import { ConflictDetector } from "./conflicts/ConflictDetector.js";
 import type { SinkMetrics } from "./SinkMetrics.js";
 import { analyticdbDialect } from "./sql/analyticdb-dialect.js";
 import type { Dialect } from "./sql/dialect.js";
@@ -17,6 +18,8 @@ import { postgresDialect } from "./sql/postgres-dialect.js";
 import { ensureSchema } from "./sql/postgres-types.js";
 import { qualifiedName, statement } from "./sql/sql-text.js";
 import {
+  CONFLICTS_TABLE,
+  createConflictsTable,
   createOffsetsTable,
   createOriginMarkerTable,
   OFFSETS_TABLE,
@@ -72,7 +75,7 @@ export async function runSinkSession(options: SinkSessionOptions): Promise<Sessi
   let subscriber: KafkaEventSubscriber | undefined;
   try {
     const replicaRole = await useReplicaRole(connection, logger);
-    await ensureHelperTables(connection, config.helperSchema);
+    await ensureHelperTables(connection, config.helperSchema, config.conflicts.detect);
     const marking = await OriginMarking.detect({
       connection,
       sink: config.name,
@@ -89,6 +92,7 @@ export async function runSinkSession(options: SinkSessionOptions): Promise<Sessi
     });
     subscriber = consumer;
     const dialect = DIALECTS[config.connector];
+    const conflicts = await ConflictDetector.open({ config, connection, dialect, logger });
     const applier = new BatchApplier({
       config,
       connection,
@@ -106,6 +110,7 @@ export async function runSinkSession(options: SinkSessionOptions): Promise<Sessi
       }),
       marking,
       dialect,
+      conflicts,
       subscriber: consumer,
       metrics: options.metrics,
       logger,
@@ -159,18 +164,29 @@ async function useReplicaRole(connection: TargetConnection, logger: Logger): Pro
 }
 
 /** Creates the helper tables the sink writes unless they exist (without needing CREATE when they do). */
-async function ensureHelperTables(connection: TargetConnection, schema: string): Promise<void> {
-  const { rows } = await connection.query<{ offsets: boolean; marker: boolean }>(
+async function ensureHelperTables(
+  connection: TargetConnection,
+  schema: string,
+  conflicts: boolean,
+): Promise<void> {
+  const { rows } = await connection.query<{ offsets: boolean; marker: boolean; conflicts: boolean }>(
     statement(
-      "SELECT pg_catalog.to_regclass($1) IS NOT NULL AS offsets, pg_catalog.to_regclass($2) IS NOT NULL AS marker",
-      [qualifiedName(schema, OFFSETS_TABLE), qualifiedName(schema, ORIGIN_MARKER_TABLE)],
+      "SELECT pg_catalog.to_regclass($1) IS NOT NULL AS offsets, pg_catalog.to_regclass($2) IS NOT NULL AS marker, " +
+        "pg_catalog.to_regclass($3) IS NOT NULL AS conflicts",
+      [
+        qualifiedName(schema, OFFSETS_TABLE),
+        qualifiedName(schema, ORIGIN_MARKER_TABLE),
+        qualifiedName(schema, CONFLICTS_TABLE),
+      ],
     ),
   );
   const present = rows[0];
-  if (present?.offsets && present.marker) return;
+  const needsConflicts = conflicts && !present?.conflicts;
+  if (present?.offsets && present.marker && !needsConflicts) return;
   await connection.query(ensureSchema(schema));
   if (!present?.offsets) await connection.query(createOffsetsTable(schema));
   if (!present?.marker) await connection.query(createOriginMarkerTable(schema));
+  if (needsConflicts) await connection.query(createConflictsTable(schema));
 }
 
 /** The topics to apply once at least one exists; undefined when the signal aborts first. */

@@ -213,18 +213,18 @@ function unknownOp(op: string, record: BatchRecord): Error {
   );
 }
 
-function hasKey(row: Row, keyFields: readonly string[]): boolean {
+export function hasKey(row: Row, keyFields: readonly string[]): boolean {
   return keyFields.every((field) => row[field] !== null && row[field] !== undefined);
 }
 
-function pickKey(row: Row, keyFields: readonly string[]): Row {
+export function pickKey(row: Row, keyFields: readonly string[]): Row {
   const key: Row = {};
   for (const field of keyFields) key[field] = row[field] ?? null;
   return key;
 }
 
 /** The key of an event: its Kafka key, or else the key fields of its row image. */
-function keyOf(
+export function keyOf(
   keyFields: readonly string[],
   kafkaKey: Row | null,
   image: Row | null,

@@ -10,6 +10,7 @@ import {
   retryConfigSchema,
 } from "@tributary/core";
 import { z } from "zod";
+import { conflictsConfigSchema } from "./conflicts/conflict-config.js";
 import { errorsConfigSchema } from "./dead-letter/errors-config.js";
 import { filtersConfigSchema } from "./filters/filter-config.js";
 import { parseQualifiedName } from "./name-mapping.js";
@@ -139,12 +140,13 @@ export const postgresSinkConfigSchema = z
           .describe("Upserts and deletes of at least this many rows go through COPY and a staging table"),
       })
       .prefault({}),
+    conflicts: conflictsConfigSchema,
     helperSchema: z
       .string()
       .min(1)
       .default("public")
       .describe(
-        "Schema of tributary_offsets and tributary_origin_marker on the target (a source on the target must use the same)",
+        "Schema of tributary_offsets, tributary_origin_marker and tributary_conflicts on the target (a source on the target must use the same)",
       ),
     http: httpConfigSchema(9465),
     retry: retryConfigSchema,

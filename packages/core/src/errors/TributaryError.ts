@@ -61,7 +61,9 @@ export type ErrorCode =
   | "TRB_SINK_OFFSET_GAP"
   | "TRB_SINK_DEAD_LETTER"
   | "TRB_SINK_DDL"
-  | "TRB_SINK_APPLY";
+  | "TRB_SINK_APPLY"
+  | "TRB_SINK_CONFLICT"
+  | "TRB_SINK_COMMIT_TIMESTAMPS_OFF";
 
 export interface TributaryErrorOptions {
   retriable?: boolean;

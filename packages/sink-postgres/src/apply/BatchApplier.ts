@@ -22,6 +22,7 @@ import {
 import { planApply } from "../apply-plan.js";
 import { reduceBatch } from "../batch-reduction.js";
 import type { PostgresSinkConfig } from "../config.js";
+import type { CheckedRun, ConflictCount, ConflictDetector } from "../conflicts/ConflictDetector.js";
 import type { SinkMetrics } from "../SinkMetrics.js";
 import type { Dialect } from "../sql/dialect.js";
 import type { TableModel } from "../table-model.js";
@@ -42,6 +43,8 @@ export interface BatchApplierOptions {
   tables: TargetTables;
   marking: OriginMarking;
   dialect: Dialect;
+  /** Set when `conflicts.detect` is on. */
+  conflicts?: ConflictDetector | undefined;
   subscriber: Pick<EventSubscriber, "seek" | "commit">;
   metrics: SinkMetrics;
   logger: Logger;
@@ -128,11 +131,12 @@ export class BatchApplier {
     for (const run of runs) models.push(await this.prepare(run, group.origin));
     const marker = await marking.prepare(group.origin);
     const started = process.hrtime.bigint();
+    const conflicts: ConflictCount[][] = [];
     try {
       await connection.transaction(async () => {
         if (marker !== null) await connection.query(marker);
         for (const [index, run] of runs.entries()) {
-          await this.applyRun(run, models[index] as TableModel, index, topic, partition);
+          conflicts[index] = await this.applyRun(run, models[index] as TableModel, index, topic, partition);
         }
         const recorded = await connection.query(
           upsertOffset(config.helperSchema, config.name, topic, partition, group.nextOffset, expected),
@@ -150,6 +154,8 @@ export class BatchApplier {
     for (const [index, run] of runs.entries()) {
       const model = models[index] as TableModel;
       const table = `${model.schema}.${model.table}`;
+      for (const { kind, resolution } of conflicts[index] ?? [])
+        metrics.conflicts.inc({ table, kind, resolution });
       for (const record of run.records) {
         const value = record.value;
         if (value === null) continue;
@@ -177,9 +183,18 @@ export class BatchApplier {
     index: number,
     topic: string,
     partition: number,
-  ): Promise<void> {
-    const { connection, dialect, config } = this.options;
-    const steps = reduceBatch(run.records, model.keyFields);
+  ): Promise<ConflictCount[]> {
+    const { connection, dialect, config, conflicts } = this.options;
+    let checked: CheckedRun<SinkRecord> | undefined;
+    if (conflicts !== undefined) {
+      // The events to apply are those the conflict policy keeps (TRB_SINK_CONFLICT stops here with `fail`).
+      try {
+        checked = await conflicts.check(run.records, model, { topic, partition });
+      } catch (error) {
+        throw isTributaryError(error) ? error : applyFailure(error, model, topic, partition, run.records);
+      }
+    }
+    const steps = reduceBatch(checked?.records ?? run.records, model.keyFields);
     const actions = planApply(steps, model, dialect, {
       copyThreshold: config.batch.copyThreshold,
       stagingPrefix: `tributary_stage_${index}`,
@@ -189,9 +204,11 @@ export class BatchApplier {
         if (action.kind === "copy") await connection.copy(action.copy, action.data);
         else await connection.query(action.statement);
       }
+      if (checked?.record) await connection.query(checked.record);
     } catch (error) {
       throw applyFailure(error, model, topic, partition, run.records);
     }
+    return [...(checked?.conflicts ?? [])];
   }
 
   /** Another instance applied the partition meanwhile: continue from what the target holds. */

@@ -6,7 +6,9 @@
  * - `tributary_origin_marker`: one row per sink, upserted as the first statement of each applied
  *   transaction when the sink may not use a replication origin, so a source on the target tags
  *   the transaction with the origin of its changes (DESIGN.md section 6). Same columns as the
- *   table a PostgreSQL source creates in its helper schema.
+ *   table a PostgreSQL source creates in its helper schema;
+ * - `tributary_conflicts`: every conflict the sink detected (`conflicts.detect`), written in the
+ *   same transaction as the batch that met it (DESIGN.md section 6).
  */
 import {
   createIfMissing,
@@ -19,6 +21,7 @@ import {
 
 export const OFFSETS_TABLE = "tributary_offsets";
 export const ORIGIN_MARKER_TABLE = "tributary_origin_marker";
+export const CONFLICTS_TABLE = "tributary_conflicts";
 
 /** The replication origin a sink sets up for changes first committed at `origin`. */
 export function replicationOriginName(origin: string): string {
@@ -42,6 +45,21 @@ export function createOriginMarkerTable(schema: string): SqlStatement {
       `CREATE TABLE IF NOT EXISTS ${qualifiedName(schema, ORIGIN_MARKER_TABLE)} (\n` +
         "  sink text PRIMARY KEY,\n  origin text NOT NULL,\n  seq bigint NOT NULL,\n" +
         "  marked_at timestamptz NOT NULL\n)",
+    ),
+  );
+}
+
+export function createConflictsTable(schema: string): SqlStatement {
+  const table = qualifiedName(schema, CONFLICTS_TABLE);
+  return statement(
+    createIfMissing(
+      `CREATE TABLE IF NOT EXISTS ${table} (\n` +
+        "  id bigserial PRIMARY KEY,\n  sink text NOT NULL,\n  table_name text NOT NULL,\n" +
+        "  key jsonb NOT NULL,\n  kind text NOT NULL,\n  policy text NOT NULL,\n  resolution text NOT NULL,\n" +
+        "  op text NOT NULL,\n  origin text,\n  incoming jsonb,\n  source_position text,\n  source_tx text,\n" +
+        "  source_commit_at timestamptz,\n  topic text NOT NULL,\n  partition integer NOT NULL,\n" +
+        "  kafka_offset bigint NOT NULL,\n  target_commit_at timestamptz,\n" +
+        "  detected_at timestamptz NOT NULL DEFAULT now()\n)",
     ),
   );
 }
