@@ -8,7 +8,11 @@
  *   the transaction with the origin of its changes (DESIGN.md section 6). Same columns as the
  *   table a PostgreSQL source creates in its helper schema;
  * - `tributary_conflicts`: every conflict the sink detected (`conflicts.detect`), written in the
- *   same transaction as the batch that met it (DESIGN.md section 6).
+ *   same transaction as the batch that met it (DESIGN.md section 6). `source_commit_at` is the
+ *   incoming change's source commit time (for a snapshot read, which has none, the time it was
+ *   read); `target_commit_at` the commit time of the target row's last change when the policy
+ *   is `newer` and the server still knows it. A `fail` conflict is not recorded: its transaction
+ *   rolls back, and the error names it.
  */
 import {
   createIfMissing,
