@@ -10,6 +10,7 @@ export class SinkMetrics {
   readonly ddl: Counter<"table" | "kind">;
   readonly filtered: Counter<"table" | "op" | "result">;
   readonly deadLetters: Counter<"topic" | "code">;
+  readonly copiedRows: Counter<"table">;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -59,6 +60,12 @@ export class SinkMetrics {
       name: "tributary_sink_dead_letters_total",
       help: "Bad records sent to the dead-letter topic (errors.tolerance: all), by source topic and error code",
       labelNames: ["topic", "code"],
+      registers,
+    });
+    this.copiedRows = new Counter({
+      name: "tributary_sink_rows_copied_total",
+      help: "Rows sent to the target with COPY (large batches: staged and merged, or inserted straight)",
+      labelNames: ["table"],
       registers,
     });
   }

@@ -61,7 +61,10 @@ export type ErrorCode =
   | "TRB_SINK_OFFSET_GAP"
   | "TRB_SINK_DEAD_LETTER"
   | "TRB_SINK_DDL"
-  | "TRB_SINK_APPLY";
+  | "TRB_SINK_APPLY"
+  | "TRB_SINK_TABLE_APPEND_OPTIMIZED"
+  | "TRB_SINK_GROUP_ACTIVE"
+  | "TRB_SINK_REPLAY";
 
 export interface TributaryErrorOptions {
   retriable?: boolean;
