@@ -41,6 +41,16 @@ export {
   type TargetTableName,
 } from "./name-mapping.js";
 export { PostgresSinkConnector } from "./PostgresSinkConnector.js";
+export {
+  describeReplayPlan,
+  type PartitionFacts,
+  type PartitionReplay,
+  planReplay,
+  type ReplayFacts,
+  type ReplayPlan,
+  type TableFacts,
+} from "./replay/replay-plan.js";
+export { type ReplayOptions, SinkReplay } from "./replay/SinkReplay.js";
 export { SinkMetrics } from "./SinkMetrics.js";
 export type { SinkPhase } from "./SinkSession.js";
 export { type ParsedSourceType, parseSourceType } from "./source-type.js";
