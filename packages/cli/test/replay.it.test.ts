@@ -9,7 +9,14 @@ import { tableTopic } from "@tributary/core";
 import kafkajs from "kafkajs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteTopics, quietLogger, testKafka, topicsOf, uniqueName } from "../../../test/support/kafka.js";
+import {
+  deleteTopics,
+  quietLogger,
+  testKafka,
+  topicsOf,
+  uniqueName,
+  waitForTopics,
+} from "../../../test/support/kafka.js";
 import { connectPg, scratchDatabase, TARGET_PORT } from "../../../test/support/postgres.js";
 import { CliProcess, runCli } from "../../../test/support/source-process.js";
 import { PostgresSourceConnector, postgresSourceConfigSchema } from "../../source-postgres/src/index.js";
@@ -162,7 +169,9 @@ beforeAll(async () => {
     http: { enabled: false },
     log: { level: "info" },
   };
-  // The sink applies the snapshot and a live workload, then stops.
+  // The sink applies the snapshot and a live workload, then stops. Its pattern must match every
+  // table's topic at its start (it looks again only every topics.refreshIntervalMs).
+  await waitForTopics(TABLES.map((table) => tableTopic(prefix, "shop", table)));
   const sink = startSink();
   await sink.waitForLog("applying topics");
   await source.query(`
