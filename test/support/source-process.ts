@@ -63,9 +63,14 @@ export class CliProcess implements AsyncDisposable {
   private pending = "";
   private readonly watchers = new Set<() => void>();
 
-  private constructor(command: string, config: Record<string, unknown>, env: Record<string, string>) {
+  private constructor(
+    command: string,
+    config: Record<string, unknown>,
+    env: Record<string, string>,
+    args: readonly string[],
+  ) {
     this.config = writeConfigFile(config);
-    this.child = spawn(process.execPath, [CLI_BIN, command, "--config", this.config.path], {
+    this.child = spawn(process.execPath, [CLI_BIN, command, "--config", this.config.path, ...args], {
       env: childEnv(env),
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -85,13 +90,14 @@ export class CliProcess implements AsyncDisposable {
     });
   }
 
-  /** Starts `tributary <command> --config <a YAML file holding config>`. */
+  /** Starts `tributary <command> --config <a YAML file holding config> [args…]`. */
   static start(
-    command: "source" | "sink" | "precheck" | "release",
+    command: "source" | "sink" | "precheck" | "release" | "replay",
     config: Record<string, unknown>,
     env: Record<string, string> = {},
+    args: readonly string[] = [],
   ): CliProcess {
-    return new CliProcess(command, config, env);
+    return new CliProcess(command, config, env, args);
   }
 
   get pid(): number {
@@ -228,11 +234,12 @@ export class CliProcess implements AsyncDisposable {
 
 /** Runs a CLI command to its end (precheck, release, a source that must fail) and returns its output. */
 export async function runCli(
-  command: "source" | "precheck" | "release",
+  command: "source" | "precheck" | "release" | "replay",
   config: Record<string, unknown>,
   timeoutMs = 60_000,
+  args: readonly string[] = [],
 ): Promise<{ exit: ProcessExit; stdout: string; errorText: string; logs: LogLine[] }> {
-  await using child = CliProcess.start(command, config);
+  await using child = CliProcess.start(command, config, {}, args);
   const exit = await child.waitForExit(timeoutMs);
   return { exit, stdout: child.stdout, errorText: child.errorText, logs: child.logs };
 }

@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { registerNotBuiltCommands } from "./commands/not-built.js";
 import { runPrecheck } from "./commands/precheck.js";
 import { runRelease } from "./commands/release.js";
+import { type ReplayCliOptions, runReplay } from "./commands/replay.js";
 import { runSink } from "./commands/sink.js";
 import { runSource } from "./commands/source.js";
 import { runTail } from "./commands/tail.js";
@@ -71,6 +72,25 @@ export function buildProgram(): Command {
       await runRelease(options.config, options.force);
     });
 
+  program
+    .command("replay")
+    .description(
+      "rebuild a sink's target from the start of its topics: truncate its tables (missing ones are created), " +
+        "reset its offsets in the target and its consumer group, and apply until caught up with the end " +
+        "offsets seen at the start; prints the plan and changes nothing without --yes (exit 2)",
+    )
+    .option("--config <file>", "sink connector config file (YAML or JSON)")
+    .option(
+      "--from-time <iso>",
+      "apply again every change since this time (ISO 8601) over what the target holds, truncating nothing",
+      isoTime,
+    )
+    .option("--yes", "do it: without it the plan is printed and nothing changes", false)
+    .option("--follow", "keep running as the sink once caught up, until SIGTERM/SIGINT", false)
+    .action(async (options: ReplayCliOptions) => {
+      process.exitCode = await runReplay(options);
+    });
+
   registerNotBuiltCommands(program);
   return program;
 }
@@ -97,6 +117,14 @@ export async function runCli(argv: string[]): Promise<number> {
     if (isTributaryError(error, "TRB_NOT_IMPLEMENTED") || isTributaryError(error, "TRB_USAGE")) return 2;
     return 1;
   }
+}
+
+function isoTime(value: string): number {
+  const parsed = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(parsed)) {
+    throw new InvalidArgumentError("expected an ISO 8601 time, e.g. 2024-05-01T12:00:00Z");
+  }
+  return parsed;
 }
 
 function positiveNumber(value: string): number {

@@ -19,7 +19,8 @@ async function tributary(...args: string[]): Promise<{ code: number; stdout: str
   }
 }
 
-describe("tributary command line", () => {
+// Each test spawns the CLI from source through tsx: seconds on a loaded machine.
+describe("tributary command line", { timeout: 30_000 }, () => {
   it("prints help listing every subcommand of the design", async () => {
     const { code, stdout } = await tributary("--help");
     expect(code).toBe(0);
@@ -36,6 +37,19 @@ describe("tributary command line", () => {
     ]) {
       expect(stdout).toMatch(new RegExp(`^\\s+${command}\\b`, "m"));
     }
+  });
+
+  it("documents replay's options in its help", async () => {
+    const { code, stdout } = await tributary("replay", "--help");
+    expect(code).toBe(0);
+    for (const option of ["--config <file>", "--from-time <iso>", "--yes", "--follow"])
+      expect(stdout).toContain(option);
+  });
+
+  it("refuses a --from-time that is not an ISO time", async () => {
+    const { code, stderr } = await tributary("replay", "--config", "x.yaml", "--from-time", "yesterday");
+    expect(code).toBe(2);
+    expect(stderr).toContain("expected an ISO 8601 time");
   });
 
   it("prints its version", async () => {

@@ -49,6 +49,11 @@ export type {
 } from "./kafka/event-bus.js";
 export { KafkaEventPublisher, recordSize, splitIntoRequests } from "./kafka/KafkaEventPublisher.js";
 export { KafkaEventSubscriber, type KafkaSubscriberOptions } from "./kafka/KafkaEventSubscriber.js";
+export {
+  type GroupState,
+  KafkaGroupAdmin,
+  type PartitionRange,
+} from "./kafka/KafkaGroupAdmin.js";
 export { KafkaTopicAdmin } from "./kafka/KafkaTopicAdmin.js";
 export { readCompactedTopic } from "./kafka/read-compacted-topic.js";
 export {

@@ -1,2 +1,14 @@
-/** Version of this package, until the connector itself lands (see the open issues). */
-export const packageName = "@tributary/sink-analyticdb";
+export {
+  AnalyticDbSinkConnector,
+  analyticdbSinkDialect,
+  appendOptimizedRefused,
+} from "./AnalyticDbSinkConnector.js";
+export { type AnalyticDbTarget, analyticdbDialect, distributionClause } from "./analyticdb-dialect.js";
+export {
+  appendOptimizedQuery,
+  appendOptimizedRelations,
+  GREENPLUM_DETECTION,
+  type GreenplumDetectionRow,
+  isGreenplumFamily,
+  type StorageRow,
+} from "./greenplum-catalog.js";

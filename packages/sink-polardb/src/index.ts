@@ -1,2 +1,2 @@
-/** Version of this package, until the connector itself lands (see the open issues). */
-export const packageName = "@tributary/sink-polardb";
+export { PolarDbSinkConnector, polardbSinkDialect } from "./PolarDbSinkConnector.js";
+export { polardbColumnType, polardbDialect } from "./polardb-dialect.js";

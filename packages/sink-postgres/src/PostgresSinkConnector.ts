@@ -4,11 +4,13 @@ import {
   type Logger,
   runSessions,
   startMetricsServer,
+  TributaryError,
 } from "@tributary/core";
 import type { Registry } from "prom-client";
 import type { PostgresSinkConfig } from "./config.js";
 import { SinkMetrics } from "./SinkMetrics.js";
 import { runSinkSession, type SinkPhase } from "./SinkSession.js";
+import { postgresSinkDialect, type SinkDialect } from "./target/sink-dialect.js";
 
 /**
  * Runs a PostgreSQL-family sink: sessions with fresh connections, retried with backoff while
@@ -27,7 +29,18 @@ export class PostgresSinkConnector {
     private readonly logger: Logger,
     /** Where the metrics are registered (default: a registry of their own, with the process metrics). */
     private readonly registry: Registry = createMetricsRegistry({ connector: config.name }),
+    /** The target's dialect; PolarDB's and AnalyticDB's come from their own packages. */
+    private readonly sinkDialect: SinkDialect = postgresSinkDialect,
   ) {
+    if (sinkDialect.connector !== config.connector) {
+      throw new TributaryError(
+        "TRB_CFG_INVALID",
+        `the config names connector: ${config.connector}, but the sink was started with the ${sinkDialect.connector} ` +
+          "dialect; start it through the `tributary sink` command, or with the connector class of the package for " +
+          `${config.connector}`,
+        { details: { connector: config.connector, dialect: sinkDialect.connector } },
+      );
+    }
     this.metrics = new SinkMetrics(registry);
   }
 
@@ -45,6 +58,7 @@ export class PostgresSinkConnector {
         session: () =>
           runSinkSession({
             config: this.config,
+            sinkDialect: this.sinkDialect,
             logger: this.logger,
             metrics: this.metrics,
             signal,

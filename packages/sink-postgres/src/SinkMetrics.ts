@@ -11,6 +11,7 @@ export class SinkMetrics {
   readonly filtered: Counter<"table" | "op" | "result">;
   readonly deadLetters: Counter<"topic" | "code">;
   readonly conflicts: Counter<"table" | "kind" | "resolution">;
+  readonly copiedRows: Counter<"table">;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -66,6 +67,12 @@ export class SinkMetrics {
       name: "tributary_sink_conflicts_total",
       help: "Conflicts detected (conflicts.detect) and committed, by target table, kind and resolution",
       labelNames: ["table", "kind", "resolution"],
+      registers,
+    });
+    this.copiedRows = new Counter({
+      name: "tributary_sink_rows_copied_total",
+      help: "Rows sent to the target with COPY (large batches: staged and merged, or inserted straight)",
+      labelNames: ["table"],
       registers,
     });
   }

@@ -5,18 +5,15 @@
  * session at once: kafkajs cannot add topics to a running consumer).
  */
 import { KafkaEventSubscriber, KafkaTopicAdmin, type Logger, type SessionEnd, sleep } from "@tributary/core";
+import type pg from "pg";
 import { BatchApplier } from "./apply/BatchApplier.js";
 import { createRecordIntake } from "./apply/create-intake.js";
 import { EventDecoder } from "./apply/EventDecoder.js";
-import type { PostgresSinkConfig, SinkConnectorKind } from "./config.js";
+import type { PostgresSinkConfig } from "./config.js";
 import { ConflictDetector } from "./conflicts/ConflictDetector.js";
 import type { SinkMetrics } from "./SinkMetrics.js";
-import { analyticdbDialect } from "./sql/analyticdb-dialect.js";
-import type { Dialect } from "./sql/dialect.js";
-import { polardbDialect } from "./sql/polardb-dialect.js";
-import { postgresDialect } from "./sql/postgres-dialect.js";
 import { ensureSchema } from "./sql/postgres-types.js";
-import { qualifiedName, statement } from "./sql/sql-text.js";
+import { qualifiedName, type SqlStatement, statement } from "./sql/sql-text.js";
 import {
   CONFLICTS_TABLE,
   createConflictsTable,
@@ -26,17 +23,12 @@ import {
   ORIGIN_MARKER_TABLE,
 } from "./target/helper-sql.js";
 import { OriginMarking } from "./target/OriginMarking.js";
+import type { SinkDialect } from "./target/sink-dialect.js";
 import { TargetConnection } from "./target/TargetConnection.js";
 import { TargetTables } from "./target/TargetTables.js";
 import { sameTopics, selectTopics, type TopicSelection } from "./topic-selection.js";
 
 export type SinkPhase = "starting" | "waiting-for-topics" | "applying" | "stopped";
-
-export const DIALECTS: Readonly<Record<SinkConnectorKind, Dialect>> = {
-  "postgres-sink": postgresDialect,
-  "polardb-sink": polardbDialect,
-  "analyticdb-sink": analyticdbDialect,
-};
 
 /** A fetch returns once this much is waiting, or after `batch.maxWaitMs`. */
 const FETCH_MIN_BYTES = 64 * 1024;
@@ -46,6 +38,8 @@ const TOPIC_WAIT_POLL_MS = 1_000;
 
 export interface SinkSessionOptions {
   config: PostgresSinkConfig;
+  /** The target's dialect (`postgresSinkDialect`, or PolarDB's or AnalyticDB's from their packages). */
+  sinkDialect: SinkDialect;
   logger: Logger;
   metrics: SinkMetrics;
   signal: AbortSignal;
@@ -74,6 +68,10 @@ export async function runSinkSession(options: SinkSessionOptions): Promise<Sessi
   });
   let subscriber: KafkaEventSubscriber | undefined;
   try {
+    const { dialect, checkTable } = await options.sinkDialect.open({
+      query: async <R extends pg.QueryResultRow>(sql: SqlStatement) => (await connection.query<R>(sql)).rows,
+      logger,
+    });
     const replicaRole = await useReplicaRole(connection, logger);
     await ensureHelperTables(connection, config.helperSchema, config.conflicts.detect);
     const marking = await OriginMarking.detect({
@@ -91,7 +89,6 @@ export async function runSinkSession(options: SinkSessionOptions): Promise<Sessi
       maxWaitTimeMs: config.batch.maxWaitMs,
     });
     subscriber = consumer;
-    const dialect = DIALECTS[config.connector];
     const conflicts = await ConflictDetector.open({ config, connection, dialect, logger });
     const applier = new BatchApplier({
       config,
@@ -105,6 +102,7 @@ export async function runSinkSession(options: SinkSessionOptions): Promise<Sessi
         autoCreate: config.autoCreate,
         autoEvolve: config.autoEvolve,
         replicaRole,
+        ...(checkTable === undefined ? {} : { checkTable }),
         metrics: options.metrics,
         logger,
       }),

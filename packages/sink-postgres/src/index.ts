@@ -41,13 +41,22 @@ export {
   type TargetTableName,
 } from "./name-mapping.js";
 export { PostgresSinkConnector } from "./PostgresSinkConnector.js";
+export {
+  describeReplayPlan,
+  type PartitionFacts,
+  type PartitionReplay,
+  planReplay,
+  type ReplayFacts,
+  type ReplayPlan,
+  type TableFacts,
+} from "./replay/replay-plan.js";
+export { type ReplayOptions, SinkReplay } from "./replay/SinkReplay.js";
 export { SinkMetrics } from "./SinkMetrics.js";
-export { DIALECTS, type SinkPhase } from "./SinkSession.js";
+export type { SinkPhase } from "./SinkSession.js";
 export { type ParsedSourceType, parseSourceType } from "./source-type.js";
-export { analyticdbDialect, distributionClause } from "./sql/analyticdb-dialect.js";
 export { copyField, copyRows } from "./sql/copy-text.js";
 export type { Dialect } from "./sql/dialect.js";
-export { polardbColumnType, polardbDialect } from "./sql/polardb-dialect.js";
+export { type FamilyTraits, familyDialect } from "./sql/family-statements.js";
 export { postgresDialect } from "./sql/postgres-dialect.js";
 export {
   assignmentCastType,
@@ -73,6 +82,13 @@ export {
   ORIGIN_MARKER_TABLE,
   replicationOriginName,
 } from "./target/helper-sql.js";
+export {
+  postgresSinkDialect,
+  type SessionDialect,
+  type SinkDialect,
+  type TargetQuery,
+  type TargetSession,
+} from "./target/sink-dialect.js";
 export { isInternalTopic, selectTopics, type TopicChoice, type TopicSelection } from "./topic-selection.js";
 export {
   type FormatterOptions,

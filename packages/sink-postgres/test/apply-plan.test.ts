@@ -2,7 +2,6 @@ import type { Row } from "@tributary/core";
 import { describe, expect, it } from "vitest";
 import { type ApplyAction, planApply } from "../src/apply-plan.js";
 import type { ApplyStep } from "../src/batch-reduction.js";
-import { analyticdbDialect } from "../src/sql/analyticdb-dialect.js";
 import { postgresDialect } from "../src/sql/postgres-dialect.js";
 import { INT, model, ordersModel, pgColumn, STRING } from "./support/models.js";
 
@@ -128,13 +127,5 @@ describe("planApply", () => {
       'DELETE FROM "public"."orders" WHERE',
       'INSERT INTO "public"."orders" ("a",',
     ]);
-  });
-
-  it("uses the dialect's statements (AnalyticDB: delete + insert)", () => {
-    expect(
-      shape(
-        planApply([{ kind: "upsert", rows: rows(2), unchanged: [] }], orders, analyticdbDialect, options),
-      ),
-    ).toEqual(['DELETE FROM "public"."orders" AS', 'INSERT INTO "public"."orders" ("id",']);
   });
 });

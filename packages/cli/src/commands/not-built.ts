@@ -10,11 +10,6 @@ const PLANNED = [
     arrivesWith: "the sink connectors",
   },
   {
-    name: "replay",
-    summary: "rebuild a target from the start of its topics",
-    arrivesWith: "the sink connectors",
-  },
-  {
     name: "status",
     summary: "lag: slot/binlog behind, consumer lag, last latency",
     arrivesWith: "the connectors",

@@ -1,6 +1,6 @@
 import { createLogger, Lifecycle, redactSecrets } from "@tributary/core";
-import { PostgresSinkConnector } from "@tributary/sink-postgres";
 import { loadSinkConfig } from "../connector-config.js";
+import { createSinkConnector } from "../sink-connector.js";
 
 /** `tributary sink --config FILE`: runs until SIGTERM/SIGINT, then stops cleanly. */
 export async function runSink(file: string | undefined): Promise<void> {
@@ -8,7 +8,7 @@ export async function runSink(file: string | undefined): Promise<void> {
   const logger = createLogger({ level: config.log.level, bindings: { connector: config.name } });
   logger.info({ config: redactSecrets(config) }, `starting the ${config.connector}`);
   const lifecycle = new Lifecycle(logger);
-  const running = new PostgresSinkConnector(config, logger).run(lifecycle.signal);
+  const running = createSinkConnector(config, logger).run(lifecycle.signal);
   // The signal handler exits once the shutdown steps are done: one of them must be the sink
   // finishing its transaction and committing the Kafka offsets of what the target holds.
   lifecycle.onShutdown(config.connector, () => running.catch(() => undefined));

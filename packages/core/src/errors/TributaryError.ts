@@ -63,7 +63,10 @@ export type ErrorCode =
   | "TRB_SINK_DDL"
   | "TRB_SINK_APPLY"
   | "TRB_SINK_CONFLICT"
-  | "TRB_SINK_COMMIT_TIMESTAMPS_OFF";
+  | "TRB_SINK_COMMIT_TIMESTAMPS_OFF"
+  | "TRB_SINK_TABLE_APPEND_OPTIMIZED"
+  | "TRB_SINK_GROUP_ACTIVE"
+  | "TRB_SINK_REPLAY";
 
 export interface TributaryErrorOptions {
   retriable?: boolean;

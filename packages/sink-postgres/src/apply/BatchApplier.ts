@@ -201,8 +201,10 @@ export class BatchApplier {
     });
     try {
       for (const action of actions) {
-        if (action.kind === "copy") await connection.copy(action.copy, action.data);
-        else await connection.query(action.statement);
+        if (action.kind === "copy") {
+          await connection.copy(action.copy, action.data);
+          this.options.metrics.copiedRows.inc({ table: `${model.schema}.${model.table}` }, action.rows);
+        } else await connection.query(action.statement);
       }
       if (checked?.record) await connection.query(checked.record);
     } catch (error) {

@@ -1,7 +1,7 @@
 /**
  * What a target of the PostgreSQL family needs from a dialect (type binding, upsert, delete,
- * staging), as SQL text and text parameters. One object per target: `postgresDialect`,
- * `polardbDialect`, `analyticdbDialect`. Rows are keyed by Avro field name; `unchanged` lists
+ * staging), as SQL text and text parameters. One object per target: `postgresDialect` here,
+ * `polardbDialect` and `analyticdbDialect(…)` in their packages. Rows are keyed by Avro field name; `unchanged` lists
  * Avro field names. Statements cast to `column.targetType` when the model has it (see
  * `withTargetTypes`), else to the dialect's `columnType`.
  */

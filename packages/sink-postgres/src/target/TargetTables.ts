@@ -33,6 +33,8 @@ export interface TargetTablesOptions {
   autoEvolve: boolean;
   /** The session runs with session_replication_role = replica (DDL then switches it back, see `runDdl`). */
   replicaRole: boolean;
+  /** The dialect's check of an existing table (see `SessionDialect.checkTable`). */
+  checkTable?: (table: TableModel) => Promise<void>;
   metrics: SinkMetrics;
   logger: Logger;
 }
@@ -75,6 +77,7 @@ export class TargetTables {
       ddl.push(...dialect.createTable(model, { knownTypes: await this.knownTypes(model.columns) }));
       kind = "create";
     } else {
+      await this.options.checkTable?.(model);
       const missing = model.columns.filter((column) => !shape.columns.has(column.name));
       if (missing.length > 0) {
         if (!autoEvolve) {

@@ -80,10 +80,13 @@ export function startSource(config: PostgresSourceConfig): Running {
   return running((signal) => connector.run(signal), "source");
 }
 
-/** The sink and the registry its metrics land in. */
-export function startSink(config: PostgresSinkConfig): Running & { registry: Registry } {
+/** The sink (by default the PostgreSQL one; a dialect package's connector class otherwise) and its metrics' registry. */
+export function startSink(
+  config: PostgresSinkConfig,
+  Connector: typeof PostgresSinkConnector = PostgresSinkConnector,
+): Running & { registry: Registry } {
   const registry = new Registry();
-  const connector = new PostgresSinkConnector(config, testLogger, registry);
+  const connector = new Connector(config, testLogger, registry);
   return { ...running((signal) => connector.run(signal), "sink"), registry };
 }
 

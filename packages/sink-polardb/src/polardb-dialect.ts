@@ -5,10 +5,14 @@
  * (json, jsonb, inet, interval, enums, …) keep the PostgreSQL dialect's type. Statements are the
  * PostgreSQL dialect's.
  */
-import type { ColumnModel, TableModel } from "../table-model.js";
-import type { Dialect } from "./dialect.js";
-import { familyDialect } from "./family-statements.js";
-import { postgresColumnType, type TypeOptions } from "./postgres-types.js";
+import {
+  type ColumnModel,
+  type Dialect,
+  familyDialect,
+  postgresColumnType,
+  type TableModel,
+  type TypeOptions,
+} from "@tributary/sink-postgres";
 
 /** Oracle's limits: NUMBER holds 38 digits, VARCHAR2 32767 characters (extended), CHAR 2000, RAW 2000 bytes. */
 const NUMBER_MAX_PRECISION = 38;

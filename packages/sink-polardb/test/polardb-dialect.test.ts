@@ -1,8 +1,17 @@
 import type { ColumnDescription } from "@tributary/core";
+import { postgresDialect } from "@tributary/sink-postgres";
 import { describe, expect, it } from "vitest";
-import { polardbDialect as dialect, polardbColumnType } from "../../src/sql/polardb-dialect.js";
-import { postgresDialect } from "../../src/sql/postgres-dialect.js";
-import { array, decimal, INT, LONG, model, ordersModel, pgColumn, STRING } from "../support/models.js";
+import {
+  array,
+  decimal,
+  INT,
+  LONG,
+  model,
+  ordersModel,
+  pgColumn,
+  STRING,
+} from "../../sink-postgres/test/support/models.js";
+import { polardbDialect as dialect, polardbColumnType } from "../src/polardb-dialect.js";
 
 describe("polardbColumnType from a PostgreSQL source: Oracle-mode types", () => {
   const table = model({

@@ -1,6 +1,10 @@
+import { planApply, postgresDialect } from "@tributary/sink-postgres";
 import { describe, expect, it } from "vitest";
-import { analyticdbDialect as dialect, distributionClause } from "../../src/sql/analyticdb-dialect.js";
-import { INT, model, ordersModel, pgColumn, STRING } from "../support/models.js";
+import { INT, model, ordersModel, pgColumn, STRING } from "../../sink-postgres/test/support/models.js";
+import { analyticdbDialect, distributionClause } from "../src/analyticdb-dialect.js";
+
+const dialect = analyticdbDialect({ greenplum: true });
+const plain = analyticdbDialect({ greenplum: false });
 
 const orders = ordersModel();
 const rows = [
@@ -28,6 +32,13 @@ describe("analyticdbDialect: DDL", () => {
         ') DISTRIBUTED BY ("id")',
     );
     expect(dialect.createTable(keyless)[1]?.text).toMatch(/\n\) DISTRIBUTED RANDOMLY$/);
+  });
+
+  it("creates tables without a distribution clause on plain PostgreSQL", () => {
+    const [, create] = plain.createTable(orders);
+    expect(create?.text).toBe(postgresDialect.createTable(orders)[1]?.text);
+    expect(create?.text).not.toContain("DISTRIBUTED");
+    expect(plain.createStaging(orders, "st", orders.key).text).not.toContain("DISTRIBUTED");
   });
 
   it("adds columns without IF NOT EXISTS (Greenplum 6 has none)", () => {
@@ -64,18 +75,40 @@ describe("analyticdbDialect: DML", () => {
     ]);
   });
 
-  it("locates a row of a table without a key by segment and ctid", () => {
+  it("locates a row of a table without a key by partition, segment and ctid", () => {
     const [statement] = dialect.deleteRow(keyless, { a: 1, b: "x" });
     expect(statement?.text).toBe(
       'DELETE FROM "public"."orders"\n' +
-        'WHERE (gp_segment_id, ctid) = (SELECT t.gp_segment_id, t.ctid FROM "public"."orders" AS t\n' +
+        'WHERE (tableoid, gp_segment_id, ctid) = (SELECT t.tableoid, t.gp_segment_id, t.ctid FROM "public"."orders" AS t\n' +
         '  WHERE t."a"::text IS NOT DISTINCT FROM $1::integer::text\n' +
         '    AND t."b"::text IS NOT DISTINCT FROM $2::text::text\n' +
         "  LIMIT 1)",
     );
     expect(dialect.updateRow(keyless, { a: 1, b: "x" }, { a: 2, b: "y" }, [])[0]?.text).toContain(
-      "WHERE (gp_segment_id, ctid) = (SELECT t.gp_segment_id, t.ctid",
+      "WHERE (tableoid, gp_segment_id, ctid) = (SELECT t.tableoid, t.gp_segment_id, t.ctid",
     );
+    // Plain PostgreSQL has no gp_segment_id.
+    expect(plain.deleteRow(keyless, { a: 1, b: "x" })[0]?.text).toContain(
+      "WHERE (tableoid, ctid) = (SELECT t.tableoid, t.ctid",
+    );
+  });
+
+  it("plans a large upsert as COPY into staging, then delete + insert", () => {
+    const many = Array.from({ length: 3 }, (_, i) => ({ id: i, price: "1.00", note: null, tags: null }));
+    for (const target of [dialect, plain]) {
+      const actions = planApply([{ kind: "upsert", rows: many, unchanged: [] }], orders, target, {
+        copyThreshold: 3,
+        stagingPrefix: "s",
+      });
+      expect(
+        actions.map((a) => (a.kind === "copy" ? `COPY ${a.rows}` : a.statement.text.split("\n")[0])),
+      ).toEqual([
+        expect.stringMatching(/^CREATE TEMPORARY TABLE "s_1"/),
+        "COPY 3",
+        'DELETE FROM "public"."orders" AS t',
+        'INSERT INTO "public"."orders" ("id", "price", "note", "tags")',
+      ]);
+    }
   });
 
   it("stages distributed like the table and merges by delete + insert", () => {
