@@ -5,6 +5,7 @@ import { runPrecheck } from "./commands/precheck.js";
 import { runRelease } from "./commands/release.js";
 import { runSink } from "./commands/sink.js";
 import { runSource } from "./commands/source.js";
+import { runStatus } from "./commands/status.js";
 import { runTail } from "./commands/tail.js";
 import { cliVersion } from "./version.js";
 
@@ -69,6 +70,15 @@ export function buildProgram(): Command {
     .option("--force", "terminate a connector still holding the slot", false)
     .action(async (options: { config?: string; force: boolean }) => {
       await runRelease(options.config, options.force);
+    });
+
+  program
+    .command("status")
+    .description("lag: a source's slot and WAL retained, a sink's consumer lag per partition")
+    .option("--config <file>", "source or sink connector config file (YAML or JSON)")
+    .option("--json", "print one JSON document instead of tables", false)
+    .action(async (options: { config?: string; json: boolean }) => {
+      await runStatus(options.config, options.json);
     });
 
   registerNotBuiltCommands(program);

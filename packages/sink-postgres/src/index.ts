@@ -73,6 +73,7 @@ export {
   ORIGIN_MARKER_TABLE,
   replicationOriginName,
 } from "./target/helper-sql.js";
+export { TargetConnection } from "./target/TargetConnection.js";
 export { isInternalTopic, selectTopics, type TopicChoice, type TopicSelection } from "./topic-selection.js";
 export {
   type FormatterOptions,

@@ -14,11 +14,6 @@ const PLANNED = [
     summary: "rebuild a target from the start of its topics",
     arrivesWith: "the sink connectors",
   },
-  {
-    name: "status",
-    summary: "lag: slot/binlog behind, consumer lag, last latency",
-    arrivesWith: "the connectors",
-  },
 ] as const;
 
 export function registerNotBuiltCommands(program: Command): void {
