@@ -86,7 +86,8 @@ export function formatProgress(progress: ProgressSnapshot): string {
   parts.push(source === undefined ? "streamed -" : `streamed ${count(source.streamedEvents)}`);
   parts.push(sink === undefined ? "sink starting" : `applied ${count(sink.appliedEvents)}`);
   const latency = sink?.latencyMs;
-  parts.push(`latency ${latency === undefined || sink?.appliedEvents === 0 ? "-" : `${count(latency)} ms`}`);
+  // The gauge reads 0 until the sink applied an event that carries a commit time.
+  parts.push(`latency ${latency === undefined || latency === 0 ? "-" : `${count(latency)} ms`}`);
   parts.push(`changes made ${count(progress.changesMade)}`);
   return parts.join(" │ ");
 }

@@ -53,6 +53,6 @@ export function exploreCommands(input: {
     `  npx tributary sink   --config ${files.sinkConfig}`,
     `  psql -h 127.0.0.1 -p ${run.targetPort} -U postgres ${run.database}    # the replica`,
     `  logs: ${files.sourceLog}, ${files.sinkLog}`,
-    `  clean up: npx tributary release --config ${files.sourceConfig}   (the next npm run demo also does)`,
+    `  clean up: npx tributary release --config ${files.sourceConfig}   (the slot keeps WAL until released; the next npm run demo releases it too)`,
   ].join("\n");
 }

@@ -60,6 +60,15 @@ describe("demo progress", () => {
     ).toBe(
       "[  1s] live changes │ snapshot starting │ streamed - │ sink starting │ latency - │ changes made 0",
     );
+    expect(
+      formatProgress({
+        elapsedSeconds: 5,
+        phase: "live changes",
+        source: sourceFigures(SOURCE_METRICS),
+        sink: { appliedEvents: 0, latencyMs: 0 },
+        changesMade: 3,
+      }),
+    ).toContain("│ applied 0 │ latency - │");
   });
 
   it("picks workload steps in proportion to their weights", () => {
