@@ -167,9 +167,9 @@ async function main(): Promise<number> {
     const ticker = setInterval(() => void printProgress(), 1000);
     const crashed = Promise.race(
       connectors.map((connector) =>
-        connector.exited.then((code) => {
+        connector.exited.then(() => {
           throw new Error(
-            `the ${connector.role} exited unexpectedly (code ${code}); last lines of ${shown(connector.logFile)}:\n` +
+            `the ${connector.role} ${connector.describeExit()} unexpectedly; last lines of ${shown(connector.logFile)}:\n` +
               connector.logTail(),
           );
         }),
@@ -205,8 +205,8 @@ async function main(): Promise<number> {
       clearInterval(ticker);
       stopping = true;
       say("stopping the connectors (SIGTERM)");
-      const codes = await Promise.all(connectors.map((connector) => connector.stop()));
-      say(`  source exited ${codes[0]}, sink exited ${codes[1]}`);
+      await Promise.all(connectors.map((connector) => connector.stop()));
+      say(`  ${connectors.map((connector) => `${connector.role} ${connector.describeExit()}`).join(", ")}`);
     }
 
     say();

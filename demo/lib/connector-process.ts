@@ -11,6 +11,7 @@ const CLI = fileURLToPath(new URL("../../packages/cli/dist/bin.js", import.meta.
 export class ConnectorProcess {
   private readonly child: ChildProcess;
   private exitCode: number | null | undefined;
+  private exitSignal: NodeJS.Signals | null = null;
   readonly exited: Promise<number | null>;
 
   constructor(
@@ -30,8 +31,9 @@ export class ConnectorProcess {
     closeSync(log);
     this.exited = new Promise((resolve) => {
       this.child.on("exit", (code, signal) => {
-        this.exitCode = code ?? (signal ? 128 : null);
-        resolve(this.exitCode);
+        this.exitCode = code;
+        this.exitSignal = signal;
+        resolve(code);
       });
       this.child.on("error", () => {
         this.exitCode = -1;
@@ -70,6 +72,12 @@ export class ConnectorProcess {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** `exited 0`, or the signal that ended it (a SIGTERM before its handlers were installed, at start-up). */
+  describeExit(): string {
+    if (this.running) return "still running";
+    return this.exitSignal ? `ended by ${this.exitSignal}` : `exited ${this.exitCode}`;
   }
 
   /** Last resort when the demo itself is exiting: no wait. */

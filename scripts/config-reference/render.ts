@@ -115,7 +115,9 @@ function defaultOf(schema: JsonSchema): string {
   if (schema.default === undefined) return "";
   const isEmptyObject =
     typeof schema.default === "object" && schema.default !== null && Object.keys(schema.default).length === 0;
-  return isEmptyObject && !Array.isArray(schema.default) ? "(its fields' defaults)" : code(schema.default);
+  return isEmptyObject && !Array.isArray(schema.default) && schema.properties
+    ? "(its fields' defaults)"
+    : code(schema.default);
 }
 
 /** Every field path of an object schema, depth first, parents before their fields. */
@@ -133,6 +135,11 @@ export function fieldRows(schema: JsonSchema, prefix = ""): FieldRow[] {
       description: field.description ?? "",
     });
     if (field.properties) rows.push(...fieldRows(field, path));
+    // A map whose values are objects: their fields, under a placeholder key.
+    const values = field.additionalProperties;
+    if (!field.properties && typeof values === "object" && values.properties) {
+      rows.push(...fieldRows(values, `${path}.<key>`));
+    }
   }
   return rows;
 }

@@ -104,7 +104,8 @@ describe("npm run demo", () => {
   it("stops both connectors and exits 130 on Ctrl-C", async () => {
     const { run } = startDemo("--seconds", "120");
     await waitForOutput(run, /started tributary sink +\(pid (\d+)/);
-    await waitForOutput(run, /live changes │/);
+    // Both connectors answer /metrics: they run, with their signal handlers installed.
+    await waitForOutput(run, /live changes │ .* │ streamed \d[\d,]* │ applied \d/);
     const pids = [...run.output().matchAll(/started tributary (?:source|sink) +\(pid (\d+)/g)].map((m) =>
       Number(m[1]),
     );

@@ -29,6 +29,10 @@ describe("config reference (docs/config-reference.md)", () => {
         .prefault({})
         .describe("Group"),
       renames: z.record(z.string(), z.string()).optional().describe("Map"),
+      perTable: z
+        .record(z.string(), z.object({ keep: z.boolean().default(true).describe("Keep") }))
+        .default({})
+        .describe("Per table"),
       version: z
         .union([z.literal("auto"), z.literal(1)])
         .default("auto")
@@ -82,6 +86,22 @@ describe("config reference (docs/config-reference.md)", () => {
         defaultValue: "",
         allowed: "",
         description: "Map",
+      },
+      {
+        path: "perTable",
+        type: "map of string to object",
+        required: false,
+        defaultValue: "`{}`",
+        allowed: "",
+        description: "Per table",
+      },
+      {
+        path: "perTable.<key>.keep",
+        type: "boolean",
+        required: false,
+        defaultValue: "`true`",
+        allowed: "",
+        description: "Keep",
       },
       {
         path: "version",
