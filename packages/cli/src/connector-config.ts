@@ -44,3 +44,17 @@ export function loadSinkConfig(file: string | undefined): PostgresSinkConfig {
   }
   return loadConfig(postgresSinkConfigSchema, options);
 }
+
+export type AnyConnectorConfig =
+  | { kind: "source"; connector: "postgres-source"; config: PostgresSourceConfig }
+  | { kind: "sink"; config: PostgresSinkConfig };
+
+/** Reads `--config` as whichever connector it names: for commands that take both (status). */
+export function loadAnyConfig(file: string | undefined): AnyConnectorConfig {
+  const options = file === undefined ? {} : { file };
+  const { connector } = loadConfig(kindSchema, options);
+  if ((SINK_CONNECTORS as readonly string[]).includes(connector)) {
+    return { kind: "sink", config: loadSinkConfig(file) };
+  }
+  return { kind: "source", ...loadSourceConfig(file) };
+}

@@ -6,6 +6,7 @@ import { runRelease } from "./commands/release.js";
 import { type ReplayCliOptions, runReplay } from "./commands/replay.js";
 import { runSink } from "./commands/sink.js";
 import { runSource } from "./commands/source.js";
+import { runStatus } from "./commands/status.js";
 import { runTail } from "./commands/tail.js";
 import { cliVersion } from "./version.js";
 
@@ -89,6 +90,15 @@ export function buildProgram(): Command {
     .option("--follow", "keep running as the sink once caught up, until SIGTERM/SIGINT", false)
     .action(async (options: ReplayCliOptions) => {
       process.exitCode = await runReplay(options);
+    });
+
+  program
+    .command("status")
+    .description("lag: a source's slot and WAL retained, a sink's consumer lag per partition")
+    .option("--config <file>", "source or sink connector config file (YAML or JSON)")
+    .option("--json", "print one JSON document instead of tables", false)
+    .action(async (options: { config?: string; json: boolean }) => {
+      await runStatus(options.config, options.json);
     });
 
   registerNotBuiltCommands(program);

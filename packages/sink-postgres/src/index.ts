@@ -89,6 +89,7 @@ export {
   type TargetQuery,
   type TargetSession,
 } from "./target/sink-dialect.js";
+export { TargetConnection } from "./target/TargetConnection.js";
 export { isInternalTopic, selectTopics, type TopicChoice, type TopicSelection } from "./topic-selection.js";
 export {
   type FormatterOptions,

@@ -6,4 +6,5 @@ export {
   type PrecheckProblem,
   type ReleaseReport,
   releaseSource,
+  withSourceConnection,
 } from "./setup/index.js";

@@ -9,11 +9,6 @@ const PLANNED = [
     summary: "copy sequence values to the target before cut-over",
     arrivesWith: "the sink connectors",
   },
-  {
-    name: "status",
-    summary: "lag: slot/binlog behind, consumer lag, last latency",
-    arrivesWith: "the connectors",
-  },
 ] as const;
 
 export function registerNotBuiltCommands(program: Command): void {

@@ -28,15 +28,25 @@ export const kafkaConfigSchema = z
     ssl: z.boolean().default(false).describe("Connect with TLS"),
     sasl: z
       .object({
-        mechanism: z.enum(["plain", "scram-sha-256", "scram-sha-512"]),
-        username: z.string().min(1),
-        password: z.string(),
+        mechanism: z.enum(["plain", "scram-sha-256", "scram-sha-512"]).describe("SASL mechanism"),
+        username: z.string().min(1).describe("SASL user name"),
+        password: z.string().describe("SASL password (never logged)"),
       })
       .optional()
       .describe("SASL authentication"),
     compression: z.enum(["none", "gzip", "snappy"]).default("none").describe("Producer compression codec"),
-    connectionTimeoutMs: z.number().int().positive().default(10_000),
-    requestTimeoutMs: z.number().int().positive().default(30_000),
+    connectionTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(10_000)
+      .describe("How long to wait for a broker connection, in ms"),
+    requestTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(30_000)
+      .describe("How long to wait for a broker's answer to a request, in ms"),
     maxMessageBytes: z
       .number()
       .int()
@@ -53,7 +63,8 @@ export const kafkaConfigSchema = z
           .describe("Bytes per produce request (one larger event goes alone)"),
         maxMessages: z.number().int().positive().default(20_000).describe("Events per produce request"),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("Producer request sizes"),
   })
   .describe("Kafka connection and producer settings");
 
@@ -62,7 +73,8 @@ export const retryConfigSchema = z
     connectionMinutes: z.number().positive().default(720).describe("How long lost connections are retried"),
     otherMinutes: z.number().positive().default(10).describe("How long other retriable failures are retried"),
   })
-  .prefault({});
+  .prefault({})
+  .describe("Retry deadlines, with backoff; authentication and privilege errors are never retried");
 
 const rateSchema = z
   .object({
@@ -71,13 +83,19 @@ const rateSchema = z
   })
   .prefault({});
 
-export const throttleConfigSchema = z.object({ snapshot: rateSchema, stream: rateSchema }).prefault({});
+export const throttleConfigSchema = z
+  .object({
+    snapshot: rateSchema.describe("Limits while reading the snapshot"),
+    stream: rateSchema.describe("Limits while streaming changes"),
+  })
+  .prefault({})
+  .describe("Rate limits, separately for the snapshot and the stream");
 
 export function httpConfigSchema(defaultPort: number) {
   return z
     .object({
-      enabled: z.boolean().default(true),
-      host: z.string().default("0.0.0.0"),
+      enabled: z.boolean().default(true).describe("Serve /metrics and /healthz"),
+      host: z.string().default("0.0.0.0").describe("Address to listen on"),
       port: z.number().int().min(0).max(65535).default(defaultPort).describe("0 picks a free port"),
     })
     .prefault({})
@@ -85,8 +103,14 @@ export function httpConfigSchema(defaultPort: number) {
 }
 
 export const logConfigSchema = z
-  .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
-  .prefault({});
+  .object({
+    level: z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+      .default("info")
+      .describe("Lowest level logged (pino JSON lines on stderr)"),
+  })
+  .prefault({})
+  .describe("Logging");
 
 export type KafkaConfig = z.output<typeof kafkaConfigSchema>;
 export type RetryConfig = z.output<typeof retryConfigSchema>;

@@ -44,6 +44,33 @@ export class KafkaTopicAdmin implements TopicAdmin {
     return new Map(offsets.map(({ partition, high }) => [partition, BigInt(high)]));
   }
 
+  /** The earliest retained (`low`) and next-to-be-written (`high`) offset of every partition. */
+  async offsetRanges(topic: string): Promise<Map<number, { low: bigint; high: bigint }>> {
+    await this.connect();
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return new Map(
+      offsets.map(({ partition, low, high }) => [partition, { low: BigInt(low), high: BigInt(high) }]),
+    );
+  }
+
+  /** The consumer group's committed offset per topic and partition; null where it committed none. */
+  async committedOffsets(
+    groupId: string,
+    topics: readonly string[],
+  ): Promise<Map<string, Map<number, bigint | null>>> {
+    await this.connect();
+    if (topics.length === 0) return new Map();
+    const fetched = await this.admin.fetchOffsets({ groupId, topics: [...topics] });
+    return new Map(
+      fetched.map(({ topic, partitions }) => [
+        topic,
+        new Map(
+          partitions.map(({ partition, offset }) => [partition, offset === "-1" ? null : BigInt(offset)]),
+        ),
+      ]),
+    );
+  }
+
   async listTopics(): Promise<string[]> {
     await this.connect();
     return this.admin.listTopics();
