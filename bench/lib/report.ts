@@ -40,6 +40,7 @@ export function buildResults(m: Measured) {
     sinkMb: round(Math.max(...sinkProcesses.map((p) => p.sink.peakRssMb)), 1),
   };
   const cpu = (use: ProcessUse) => round(use.cpuSeconds, 1);
+  const usage = (use: ProcessUse) => ({ peakRssMb: round(use.peakRssMb, 1), cpuSeconds: cpu(use) });
   return {
     measuredAt: new Date().toISOString(),
     machine: { cpus: cpus().length, memoryGb: round(totalmem() / 2 ** 30, 1) },
@@ -80,6 +81,16 @@ export function buildResults(m: Measured) {
       sinkCpuSeconds: cpu(m.latency.sink),
     },
     rss,
+    /** Peak RSS (MB) and CPU seconds of each connector process, by phase. */
+    processes: {
+      sourceAloneSnapshot: { source: usage(m.sourceSnapshot.source) },
+      sinkAloneSnapshot: { sink: usage(m.sinkSnapshot.sink) },
+      endToEndSnapshot: { source: usage(e2e.source), sink: usage(e2e.sink) },
+      sourceAloneStreaming: { source: usage(m.sourceStreaming.source) },
+      sinkAloneStreaming: { sink: usage(m.sinkStreaming.sink) },
+      endToEndStreaming: { source: usage(m.endToEndStreaming.source), sink: usage(m.endToEndStreaming.sink) },
+      latency: { source: usage(m.latency.source), sink: usage(m.latency.sink) },
+    },
     decodeBaselineEventsPerSec: round(m.decode.eventsPerSec),
     /** Issue 3: the PostgreSQL source alone (snapshot into Kafka; catch-up of the backlog into Kafka). */
     source: {
