@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ConnectorProcess } from "./lib/connector-process.js";
@@ -67,6 +68,7 @@ async function cleanUp(prefix: string): Promise<void> {
   await deleteKafkaObjects(prefix);
 }
 
+const loadAtStart = loadavg()[0] ?? Number.NaN;
 step("removing what an interrupted run left");
 await cleanUp(PREFIX);
 const admin = openAdmin();
@@ -116,6 +118,7 @@ try {
   );
 
   const results = buildResults({
+    loadAverage: { atStart: loadAtStart, atEnd: loadavg()[0] ?? Number.NaN },
     sizes: { rows, seconds, transactions, latencyEventsPerSec: rate },
     rowBytes,
     copy,

@@ -6,6 +6,8 @@ import type { SnapshotFigures } from "./snapshot-bench.js";
 import type { StreamingFigures } from "./streaming-bench.js";
 
 export interface Measured {
+  /** 1-minute load averages at the start and the end of the run: other work on the machine shows here. */
+  loadAverage: { atStart: number; atEnd: number };
   sizes: { rows: number; seconds: number; transactions: number; latencyEventsPerSec: number };
   rowBytes: number;
   copy: CopyBaseline;
@@ -43,7 +45,12 @@ export function buildResults(m: Measured) {
   const usage = (use: ProcessUse) => ({ peakRssMb: round(use.peakRssMb, 1), cpuSeconds: cpu(use) });
   return {
     measuredAt: new Date().toISOString(),
-    machine: { cpus: cpus().length, memoryGb: round(totalmem() / 2 ** 30, 1) },
+    machine: {
+      cpus: cpus().length,
+      memoryGb: round(totalmem() / 2 ** 30, 1),
+      loadAverageAtStart: round(m.loadAverage.atStart, 1),
+      loadAverageAtEnd: round(m.loadAverage.atEnd, 1),
+    },
     sizes: { ...m.sizes, rowBytes: m.rowBytes },
     snapshot: {
       rows: e2e.rows,
@@ -237,6 +244,7 @@ export function formatTable(r: Results): string {
 const NOTES = (r: Results) =>
   [
     `Sizes: ${r.sizes.rows} rows of ${r.sizes.rowBytes} bytes; backlog of ${r.sizes.transactions} transactions of 10 row changes; latency at ${r.sizes.latencyEventsPerSec} events/s for ${r.sizes.seconds} s.`,
+    `Machine: ${r.machine.cpus} CPUs, 1-minute load average ${r.machine.loadAverageAtStart} at the start and ${r.machine.loadAverageAtEnd} at the end.`,
     "Each connector runs as its own process (packages/cli/dist); RSS is VmHWM, CPU is utime+stime from /proc.",
     "Snapshot: end to end = from starting source and sink together until the target records every row applied;",
     "  source share = the source alone into Kafka (its own 'snapshot done' time); sink share = a sink alone",
