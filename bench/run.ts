@@ -1,75 +1,145 @@
 import { mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { benchSource } from "./lib/source-bench.js";
+import { ConnectorProcess } from "./lib/connector-process.js";
+import { benchTopic } from "./lib/connectors.js";
+import { measureCopyBaseline } from "./lib/copy-baseline.js";
+import { deleteKafkaObjects, openAdmin } from "./lib/kafka-offsets.js";
+import { measureLatency } from "./lib/latency-bench.js";
+import {
+  connect,
+  dropBenchObjects,
+  dropDatabase,
+  freshDatabase,
+  SOURCE_PORT,
+  TARGET_PORT,
+} from "./lib/postgres.js";
+import { buildResults, formatTable } from "./lib/report.js";
+import { endToEndSnapshot, sinkOnlySnapshot, sourceOnlySnapshot } from "./lib/snapshot-bench.js";
+import {
+  decodeBaseline,
+  endToEndStreaming,
+  sinkOnlyStreaming,
+  sourceOnlyStreaming,
+  writeBacklog,
+} from "./lib/streaming-bench.js";
+import { loadRows } from "./lib/workload.js";
 
 /**
- * `npm run bench [-- --rows N --transactions N]`: measures on the local stack and prints a
- * table plus bench/results/latest.json. Today it measures the PostgreSQL source; the sink and
- * end-to-end figures join it with the sink connectors.
+ * `npm run bench [-- --rows N --seconds S --transactions N --rate E]`: source → Kafka → target
+ * on the local stack, each connector alone and both together, beside a COPY and a
+ * logical-decoding baseline; prints a table and writes bench/results/latest.json.
  */
+const USAGE =
+  "usage: npm run bench -- [--rows N>=1000] [--seconds S>=5] [--transactions N>=100 (default S*500)] [--rate EVENTS/S>=100]\n";
 const { values } = parseArgs({
   options: {
     rows: { type: "string", default: "1000000" },
-    transactions: { type: "string", default: "30000" },
+    seconds: { type: "string", default: "60" },
+    transactions: { type: "string" },
+    rate: { type: "string", default: "5000" },
   },
 });
 const rows = Number(values.rows);
-const transactions = Number(values.transactions);
-if (!Number.isInteger(rows) || rows < 1000 || !Number.isInteger(transactions) || transactions < 100) {
-  process.stderr.write("usage: npm run bench -- [--rows N>=1000] [--transactions N>=100]\n");
+const seconds = Number(values.seconds);
+const transactions = Number(values.transactions ?? seconds * 500);
+const rate = Number(values.rate);
+if (
+  ![rows, seconds, transactions, rate].every(Number.isInteger) ||
+  rows < 1000 ||
+  seconds < 5 ||
+  transactions < 100 ||
+  rate < 100
+) {
+  process.stderr.write(USAGE);
   process.exit(2);
 }
 
-const source = await benchSource(rows, transactions);
-const round = (value: number, digits = 0) => Number(value.toFixed(digits));
-const results = {
-  measuredAt: new Date().toISOString(),
-  machine: {
-    cpus: (await import("node:os")).cpus().length,
-    memoryGb: round((await import("node:os")).totalmem() / 2 ** 30, 1),
-  },
-  sizes: { rows, transactions },
-  source: {
-    snapshot: {
-      rowsPerSec: round(source.snapshot.rowsPerSec),
-      mbPerSec: round(source.snapshot.mbPerSec, 1),
-      seconds: round(source.snapshot.seconds, 2),
-      rowBytes: source.snapshot.rowBytes,
-      cpuSeconds: round(source.snapshot.cpuSeconds, 1),
-      rowsPerConnectorCpuSec: round(source.snapshot.rowsPerCpuSec),
-    },
-    streaming: {
-      eventsPerSec: round(source.streaming.eventsPerSec),
-      events: source.streaming.events,
-      seconds: round(source.streaming.seconds, 2),
-    },
-    rssMb: round(source.rssMb, 1),
-  },
-  decodeBaselineEventsPerSec: round(source.decodeBaseline.eventsPerSec),
-};
+/** Every database, slot, origin, topic and group of a run starts with this, so a later run can remove remnants. */
+const PREFIX = "trbbench_";
+const runName = `${PREFIX}${Date.now().toString(36)}`;
+const name = (suffix: string) => `${runName}_${suffix}`;
+const step = (text: string) => process.stderr.write(`bench: ${text}\n`);
 
-const table = [
-  ["measure", "value", "baseline", "ratio"],
-  ["source snapshot rows/s", results.source.snapshot.rowsPerSec, "", ""],
-  ["source snapshot MB/s", results.source.snapshot.mbPerSec, "", ""],
-  ["source snapshot rows per CPU s", results.source.snapshot.rowsPerConnectorCpuSec, "", ""],
-  [
-    "source streaming events/s",
-    results.source.streaming.eventsPerSec,
-    results.decodeBaselineEventsPerSec,
-    round(results.source.streaming.eventsPerSec / results.decodeBaselineEventsPerSec, 2),
-  ],
-  ["source peak RSS MB", results.source.rssMb, "", ""],
-];
-const widths =
-  table[0]?.map((_, column) => Math.max(...table.map((row) => String(row[column]).length))) ?? [];
-for (const row of table)
-  process.stdout.write(`${row.map((cell, i) => String(cell).padEnd(widths[i] ?? 0)).join("  ")}\n`);
+async function cleanUp(prefix: string): Promise<void> {
+  await dropBenchObjects(prefix, SOURCE_PORT);
+  await dropBenchObjects(prefix, TARGET_PORT);
+  await deleteKafkaObjects(prefix);
+}
 
-const out = fileURLToPath(new URL("./results/", import.meta.url));
-mkdirSync(out, { recursive: true });
-writeFileSync(`${out}latest.json`, `${JSON.stringify(results, null, 2)}\n`);
-process.stdout.write(
-  `\nwritten to bench/results/latest.json (decode baseline: pg_recvlogical with test_decoding over the same WAL)\n`,
-);
+const loadAtStart = loadavg()[0] ?? Number.NaN;
+step("removing what an interrupted run left");
+await cleanUp(PREFIX);
+const admin = openAdmin();
+const sourceDb = name("src");
+await freshDatabase(sourceDb);
+const sql = await connect(sourceDb);
+try {
+  step(`loading ${rows} rows`);
+  const { rowBytes } = await loadRows(sql, rows);
+
+  step("baseline: COPY TO STDOUT | COPY FROM STDIN between the clusters");
+  const copy = await measureCopyBaseline(sourceDb, name("copy"), rows);
+
+  step("source alone: snapshot into Kafka");
+  const sourceSnapshot = await sourceOnlySnapshot(admin, name("p1"), sourceDb, rows);
+  step("sink alone: applying the snapshot topic");
+  const sinkSnapshot = await sinkOnlySnapshot(name("s1"), benchTopic(name("p1"), "rows"), name("t1"), rows);
+  step("source and sink together: snapshot end to end");
+  const e2eNames = { source: name("p2"), sink: name("s2") };
+  const endToEnd = await endToEndSnapshot(e2eNames, sourceDb, name("t2"), rows);
+
+  step(`writing a backlog of ${transactions} transactions of 10 rows while every connector is stopped`);
+  const backlog = await writeBacklog(sql, sourceDb, name("decode"), transactions, rows);
+  step("source alone: catching up the backlog into Kafka");
+  const sourceStreaming = await sourceOnlyStreaming(sql, admin, name("p1"), backlog);
+  step("sink alone: applying the backlog from Kafka");
+  const sinkStreaming = await sinkOnlyStreaming(
+    admin,
+    name("s1"),
+    benchTopic(name("p1"), "rows"),
+    name("t1"),
+  );
+  await dropDatabase(name("t1"), TARGET_PORT);
+  step("source and sink together: the backlog end to end");
+  const endToEndStream = await endToEndStreaming(sql, admin, e2eNames, name("t2"), backlog);
+  await dropDatabase(name("t2"), TARGET_PORT);
+  step("baseline: pg_recvlogical (test_decoding) over the same WAL");
+  const decode = await decodeBaseline(backlog, sourceStreaming.events);
+
+  step(`latency: ${rate} events/s for ${seconds} s`);
+  const latency = await measureLatency(
+    admin,
+    { source: name("lat"), sink: name("slat") },
+    { source: name("latsrc"), target: name("lattgt") },
+    rate,
+    seconds,
+  );
+
+  const results = buildResults({
+    loadAverage: { atStart: loadAtStart, atEnd: loadavg()[0] ?? Number.NaN },
+    sizes: { rows, seconds, transactions, latencyEventsPerSec: rate },
+    rowBytes,
+    copy,
+    sourceSnapshot,
+    sinkSnapshot,
+    endToEndSnapshot: endToEnd,
+    sourceStreaming,
+    sinkStreaming,
+    endToEndStreaming: endToEndStream,
+    decode,
+    latency,
+  });
+  process.stdout.write(`${formatTable(results)}\n`);
+  const out = fileURLToPath(new URL("./results/", import.meta.url));
+  mkdirSync(out, { recursive: true });
+  writeFileSync(`${out}latest.json`, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write("\nwritten to bench/results/latest.json\n");
+} finally {
+  await ConnectorProcess.killAll();
+  await sql.end();
+  await admin.close();
+  step("cleaning up");
+  await cleanUp(runName);
+}

@@ -19,10 +19,13 @@ export interface LogLine {
  * in a container. Its pino lines on stderr are parsed so a benchmark can wait for them.
  */
 export class ConnectorProcess {
+  private static readonly running = new Set<ConnectorProcess>();
   private readonly child: ChildProcess;
   private readonly lines: LogLine[] = [];
   private readonly waiters: { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
   readonly exited: Promise<number | null>;
+  /** When the process was spawned (ms, performance.now()). */
+  readonly startedAt = performance.now();
   private lastStats: ProcessStats = { peakRssMb: 0, cpuSeconds: 0 };
 
   constructor(command: "source" | "sink", config: Record<string, unknown>) {
@@ -42,6 +45,15 @@ export class ConnectorProcess {
       }
     });
     this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
+    ConnectorProcess.running.add(this);
+    void this.exited.then(() => ConnectorProcess.running.delete(this));
+  }
+
+  /** Kills every connector this benchmark started that still runs (after a failed phase). */
+  static async killAll(): Promise<void> {
+    const left = [...ConnectorProcess.running];
+    for (const connector of left) connector.child.kill("SIGKILL");
+    await Promise.all(left.map((connector) => connector.exited));
   }
 
   get pid(): number {
@@ -76,11 +88,12 @@ export class ConnectorProcess {
     });
   }
 
-  /** SIGTERM, then wait for a clean exit. */
-  async stop(): Promise<number | null> {
+  /** SIGTERM, then wait for its exit; a connector that does not exit cleanly fails the run. */
+  async stop(): Promise<void> {
     this.stats();
     this.child.kill("SIGTERM");
-    return this.exited;
+    const code = await this.exited;
+    if (code !== 0) throw new Error(`the connector ${this.pid} exited with ${code}:\n${this.tail()}`);
   }
 
   tail(lines = 20): string {

@@ -1,6 +1,8 @@
 import { createLogger, KafkaTopicAdmin, kafkaConfigSchema } from "@tributary/core";
+import kafkajs from "kafkajs";
 
-const kafka = kafkaConfigSchema.parse({ brokers: ["127.0.0.1:9092"] });
+export const BROKERS = ["127.0.0.1:9092"];
+const kafka = kafkaConfigSchema.parse({ brokers: BROKERS });
 const logger = createLogger({ level: "silent" });
 
 /** Records in a topic (sum of its partitions' end offsets). */
@@ -14,32 +16,17 @@ export function openAdmin(): KafkaTopicAdmin {
   return new KafkaTopicAdmin(kafka, "tributary-bench", logger);
 }
 
-/**
- * Watches a topic grow from `from` records and reports when the growth started and ended
- * (no new record for `quietMs`), which is the publishing rate independent of start-up time.
- */
-export async function measureGrowth(
-  admin: KafkaTopicAdmin,
-  topic: string,
-  from: number,
-  quietMs = 3_000,
-  timeoutMs = 900_000,
-): Promise<{ records: number; seconds: number }> {
-  const started = Date.now();
-  let first: number | undefined;
-  let last = from;
-  let lastChange = Date.now();
-  for (;;) {
-    const now = Date.now();
-    const count = await topicRecords(admin, topic);
-    if (count !== last) {
-      if (first === undefined) first = now;
-      last = count;
-      lastChange = now;
-    } else if (first !== undefined && now - lastChange > quietMs) {
-      return { records: last - from, seconds: (lastChange - first) / 1000 };
-    }
-    if (now - started > timeoutMs) throw new Error(`${topic} did not settle within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+/** Deletes every topic and consumer group whose name starts with `prefix`. */
+export async function deleteKafkaObjects(prefix: string): Promise<void> {
+  const admin = new kafkajs.Kafka({ brokers: BROKERS, logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+    const { groups } = await admin.listGroups();
+    const ours = groups.map((group) => group.groupId).filter((id) => id.startsWith(prefix));
+    if (ours.length > 0) await admin.deleteGroups(ours);
+  } finally {
+    await admin.disconnect();
   }
 }
