@@ -73,8 +73,14 @@ export async function runSourceSession(options: SessionOptions): Promise<void> {
         return;
       }
     } else if (plan.action === "create-slot") {
-      await createSlot(admin, slotName);
-      await kafka.state.save({ slot: slotName, snapshot: "pending", snapshotLsn: null, confirmedLsn: null });
+      const created = await createSlot(admin, slotName);
+      await kafka.state.save({
+        slot: slotName,
+        snapshot: "pending",
+        snapshotLsn: null,
+        confirmedLsn: null,
+        confirmLimit: created,
+      });
     }
     const slot = await findSlot(admin, slotName);
     if (!slot?.confirmedFlushLsn) {

@@ -18,7 +18,13 @@ export async function runSnapshot(resources: SessionResources): Promise<void> {
   const { config, logger, metrics, kafka, tables, slotName } = resources;
   const batcher = createBatcher(resources);
   const throttle = new TokenBucketThrottle(config.throttle.snapshot);
-  await kafka.state.save({ slot: slotName, snapshot: "running", snapshotLsn: null, confirmedLsn: null });
+  await kafka.state.save({
+    slot: slotName,
+    snapshot: "running",
+    snapshotLsn: null,
+    confirmedLsn: null,
+    confirmLimit: null,
+  });
   const exported = await createSlotWithSnapshot(
     replicationClientConfig(config.postgres, "tributary-snapshot"),
     slotName,
@@ -108,6 +114,8 @@ export async function runSnapshot(resources: SessionResources): Promise<void> {
     snapshot: "done",
     snapshotLsn: exported.consistentPoint,
     confirmedLsn: exported.consistentPoint,
+    // A slot made with a snapshot starts confirmed at its consistent point.
+    confirmLimit: exported.consistentPoint,
   });
 }
 

@@ -9,8 +9,10 @@ import { z } from "zod";
 /**
  * What the source remembers between runs beside its slot, kept in the compacted
  * `<topicPrefix>._offsets` topic: whether the initial snapshot finished, and the highest LSN it
- * confirmed. A slot whose confirmed LSN is behind the recorded one was re-created under the
- * connector, which means changes were lost: the connector refuses to go on.
+ * confirmed. Before the source confirms an LSN to its slot it records that LSN as its
+ * `confirmLimit`, so the slot it uses is never ahead of the limit recorded here: a slot that is
+ * ahead was dropped and created again (or advanced) behind the connector's back, and the
+ * changes in between are lost, so the connector refuses to go on.
  */
 const sourceStateSchema = z.object({
   version: z.literal(1),
@@ -20,6 +22,8 @@ const sourceStateSchema = z.object({
   snapshotLsn: z.string().nullable(),
   /** Highest LSN confirmed to the slot, decimal. */
   confirmedLsn: z.string().nullable(),
+  /** Highest LSN the source may have confirmed to the slot, decimal; absent in older records. */
+  confirmLimit: z.string().nullable().optional(),
   updatedAt: z.string(),
 });
 
@@ -28,6 +32,11 @@ export interface SourceState {
   snapshot: "pending" | "running" | "done";
   snapshotLsn: bigint | null;
   confirmedLsn: bigint | null;
+  /**
+   * Highest LSN the source may have confirmed to its slot: recorded before each confirmation.
+   * Null when unknown (a record from an older version, or no slot yet).
+   */
+  confirmLimit: bigint | null;
 }
 
 export class SourceStateStore {
@@ -53,6 +62,10 @@ export class SourceStateStore {
       snapshot: parsed.snapshot,
       snapshotLsn: parsed.snapshotLsn === null ? null : BigInt(parsed.snapshotLsn),
       confirmedLsn: parsed.confirmedLsn === null ? null : BigInt(parsed.confirmedLsn),
+      confirmLimit:
+        parsed.confirmLimit === null || parsed.confirmLimit === undefined
+          ? null
+          : BigInt(parsed.confirmLimit),
     };
   }
 
@@ -63,6 +76,7 @@ export class SourceStateStore {
       snapshot: state.snapshot,
       snapshotLsn: state.snapshotLsn?.toString() ?? null,
       confirmedLsn: state.confirmedLsn?.toString() ?? null,
+      confirmLimit: state.confirmLimit?.toString() ?? null,
       updatedAt: new Date().toISOString(),
     };
     await this.publisher.publish([

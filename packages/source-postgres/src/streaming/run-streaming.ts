@@ -21,9 +21,11 @@ import { choosePgoutputOptions } from "../replication/pgoutput-options.js";
 import { createBatcher, type SessionResources } from "../session-resources.js";
 import { heartbeatSql, type ReplicationSetup } from "../setup/index.js";
 import type { SourceState } from "../state/SourceStateStore.js";
+import { ConfirmGate } from "./ConfirmGate.js";
 import { ReplicationStream } from "./ReplicationStream.js";
 
-const STATE_SAVE_INTERVAL_MS = 5_000;
+/** Shortest time between two records of the confirmation limit on `_offsets`. */
+const LIMIT_RECORD_INTERVAL_MS = 1_000;
 
 /** DDL after which the publication may have to list other tables (FOR TABLE mode). */
 const PUBLICATION_CHANGING_COMMANDS = new Set([
@@ -51,18 +53,18 @@ export async function runStreaming(
   await kafka.admin.ensureTopics([{ topic: schemaChangeTopic, partitions: 1 }]);
   let schemaChangeWriter: WriterSchema | undefined;
   let replication: ReplicationStream | undefined;
-  let lastSaved = 0;
-  const saveState = (confirmedLsn: Lsn) =>
-    kafka.state.save({ slot: slotName, snapshot, snapshotLsn: null, confirmedLsn });
-  const batcher = createBatcher(resources, async (checkpoint) => {
-    const lsn = checkpoint as Lsn;
-    await replication?.confirm(lsn);
-    metrics.confirmedLsn.set(Number(lsn));
-    if (Date.now() - lastSaved > STATE_SAVE_INTERVAL_MS) {
-      lastSaved = Date.now();
-      await saveState(lsn);
-    }
+  const saveState = (confirmedLsn: Lsn, confirmLimit: Lsn) =>
+    kafka.state.save({ slot: slotName, snapshot, snapshotLsn: null, confirmedLsn, confirmLimit });
+  const gate = new ConfirmGate({
+    limit: startLsn,
+    minRecordIntervalMs: LIMIT_RECORD_INTERVAL_MS,
+    recordLimit: (limit) => saveState(replication?.confirmedLsn ?? startLsn, limit),
+    confirm: async (lsn) => {
+      await replication?.confirm(lsn);
+      metrics.confirmedLsn.set(Number(lsn));
+    },
   });
+  const batcher = createBatcher(resources, (checkpoint) => gate.durable(checkpoint as Lsn));
   const spillDirectory = config.streaming.spillDirectory ?? join(tmpdir(), `tributary-${config.name}`);
   await TransactionSpill.clear(spillDirectory);
   const stream = new ChangeStream({
@@ -159,10 +161,11 @@ export async function runStreaming(
       if (resources.signal.aborted) resolve();
       resources.signal.addEventListener("abort", () => resolve(), { once: true });
     });
-    await Promise.race([replication.finished, aborted, heartbeatFailure]);
+    await Promise.race([replication.finished, aborted, heartbeatFailure, gate.failed]);
     replication.closeIntake();
     await batcher.drain();
-    await saveState(replication.confirmedLsn);
+    await gate.settle();
+    await saveState(replication.confirmedLsn, gate.recordedLimit);
   } finally {
     clearInterval(heartbeat);
     batcher.close();
