@@ -1,5 +1,6 @@
 import type { Logger, OutgoingRecord, Row, SourceInfo, TokenBucketThrottle } from "@tributary/core";
 import { TributaryError } from "@tributary/core";
+import type { IncrementalSnapshot } from "../backfill/IncrementalSnapshot.js";
 import type { OutboundBatcher } from "../pipeline/OutboundBatcher.js";
 import type { Lsn } from "../replication/lsn.js";
 import type { PgoutputMessage, RelationMessage, TupleData } from "../replication/pgoutput-messages.js";
@@ -32,6 +33,8 @@ export interface ChangeStreamContext {
   countEvent(table: CapturedTable, op: string, bytes: number): void;
   /** Limits the stream to throttle.stream rows/s and bytes/s. */
   throttle: TokenBucketThrottle;
+  /** Tables read while streaming: told of their changes, of the source's markers and of commits. */
+  incremental?: Pick<IncrementalSnapshot, "tracks" | "changed" | "truncated" | "onHeartbeat" | "onCommit">;
 }
 
 interface OpenTransaction {
@@ -134,6 +137,7 @@ export class ChangeStream {
         return;
       case "commit": {
         this.tx = undefined;
+        this.context.incremental?.onCommit(message.endLsn);
         this.context.batcher.mark(message.endLsn);
         return;
       }
@@ -151,6 +155,7 @@ export class ChangeStream {
         return;
       case "stream-commit":
         await this.replay(message.xid, BigInt(message.commitTimeMs));
+        this.context.incremental?.onCommit(message.endLsn);
         this.context.batcher.mark(message.endLsn);
         return;
       case "stream-abort": {
@@ -251,7 +256,11 @@ export class ChangeStream {
       return;
     }
     const table = state.table;
+    const incremental = this.context.incremental?.tracks(table.shape.oid)
+      ? this.context.incremental
+      : undefined;
     if (change.kind === "truncate") {
+      incremental?.truncated(table.shape.oid, tx.xid);
       await this.emit(table, null, {
         before: null,
         after: null,
@@ -270,6 +279,10 @@ export class ChangeStream {
     const keyRow = after && op !== "d" ? keyOf(table, after.row) : before ? keyOf(table, before) : null;
     const source = this.source(table, change.lsn, tx);
     const oid = table.shape.oid;
+    if (incremental) {
+      if (before && keyRow !== null) incremental.changed(oid, keyOf(table, before), tx.xid);
+      incremental.changed(oid, keyRow, tx.xid);
+    }
     if (op === "u" && before && keyRow && keyChanged(table, before, after?.row)) {
       // A key change: a delete of the old key, then an insert of the new one, so every
       // partition (and a compacted topic) sees the old key go.
@@ -330,7 +343,11 @@ export class ChangeStream {
         await this.context.batcher.add(record, (record.value?.length ?? 0) + 64);
       }
     }
-    // Heartbeat rows only move the stream (and so the confirmed LSN) forward.
+    if (state.helper === "heartbeat" && row.connector === this.context.connectorName && row.seq) {
+      // The source's own heartbeats also mark where the chunks of an incremental snapshot go.
+      await this.context.incremental?.onHeartbeat(BigInt(row.seq), lsn);
+    }
+    // Heartbeat rows otherwise only move the stream (and so the confirmed LSN) forward.
   }
 
   private async emit(

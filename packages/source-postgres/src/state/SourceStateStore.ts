@@ -5,6 +5,7 @@ import {
   type TopicAdmin,
 } from "@tributary/core";
 import { z } from "zod";
+import type { CaptureState } from "../backfill/IncrementalSnapshot.js";
 
 /**
  * What the source remembers between runs beside its slot, kept in the compacted
@@ -24,6 +25,10 @@ const sourceStateSchema = z.object({
   confirmedLsn: z.string().nullable(),
   /** Highest LSN the source may have confirmed to the slot, decimal; absent in older records. */
   confirmLimit: z.string().nullable().optional(),
+  /** OIDs of the tables the source captures; absent in older records. */
+  tables: z.array(z.number().int()).optional(),
+  /** Tables being read while streaming, with the last key emitted. */
+  backfills: z.array(z.object({ oid: z.number().int(), after: z.array(z.string()).nullable() })).optional(),
   updatedAt: z.string(),
 });
 
@@ -37,6 +42,8 @@ export interface SourceState {
    * Null when unknown (a record from an older version, or no slot yet).
    */
   confirmLimit: bigint | null;
+  /** Tables captured and tables being read while streaming; undefined in older records. */
+  capture?: CaptureState | undefined;
 }
 
 export class SourceStateStore {
@@ -77,6 +84,7 @@ export class SourceStateStore {
       snapshotLsn: state.snapshotLsn?.toString() ?? null,
       confirmedLsn: state.confirmedLsn?.toString() ?? null,
       confirmLimit: state.confirmLimit?.toString() ?? null,
+      ...(state.capture ? { tables: state.capture.tables, backfills: state.capture.backfills } : {}),
       updatedAt: new Date().toISOString(),
     };
     await this.publisher.publish([
