@@ -28,6 +28,8 @@ export interface ChangeStreamContext {
   /** A row inserted into tributary_ddl, at its place in the stream. */
   onDdl(row: Record<string, string | null>, source: SourceInfo, origin: string): Promise<OutgoingRecord[]>;
   onTypeChanged(typeOid: number): void;
+  /** A type changed in place (ALTER TYPE, ALTER DOMAIN): forget what is known of every type. */
+  onTypesAltered(): void;
   /** Where transactions streamed before their commit wait on disk. */
   spillDirectory: string;
   countEvent(table: CapturedTable, op: string, bytes: number): void;
@@ -58,6 +60,9 @@ interface RowChange {
   oldTuple?: TupleData | undefined;
   newTuple?: TupleData | undefined;
 }
+
+/** DDL that changes a type in place, which no Relation or Type message reports. */
+const TYPE_ALTERING_COMMANDS = new Set(["ALTER TYPE", "ALTER DOMAIN"]);
 
 /** The prefix Tributary sinks give their replication origins (DESIGN.md section 6). */
 const ORIGIN_PREFIX = "tributary_";
@@ -321,6 +326,24 @@ export class ChangeStream {
     });
   }
 
+  /**
+   * pgoutput sends no Relation message when a column's type changes in place (an enum's new
+   * label, a domain's new constraint): every captured table gets a new version with its types
+   * read again, so the events that may hold the new label carry it in their schema.
+   */
+  private async retypeCapturedTables(): Promise<void> {
+    this.context.onTypesAltered();
+    for (const [oid, version] of this.current) {
+      const state = this.versions.get(version);
+      if (state?.kind !== "captured") continue;
+      const table = await this.context.prepareTable(state.table.shape);
+      const next = this.nextVersion++;
+      this.versions.set(next, { kind: "captured", table });
+      this.current.set(oid, next);
+    }
+    this.pruneVersions();
+  }
+
   private async onHelperRow(
     state: { helper: HelperTableKind; relation: RelationMessage },
     lsn: Lsn,
@@ -341,6 +364,9 @@ export class ChangeStream {
       };
       for (const record of await this.context.onDdl(row, source, tx.origin)) {
         await this.context.batcher.add(record, (record.value?.length ?? 0) + 64);
+      }
+      if (row.connector === this.context.connectorName && TYPE_ALTERING_COMMANDS.has(row.command_tag ?? "")) {
+        await this.retypeCapturedTables();
       }
     }
     if (state.helper === "heartbeat" && row.connector === this.context.connectorName && row.seq) {

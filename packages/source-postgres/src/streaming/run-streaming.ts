@@ -13,6 +13,7 @@ import { CaptureMembership } from "../backfill/CaptureMembership.js";
 import { type CaptureState, IncrementalSnapshot } from "../backfill/IncrementalSnapshot.js";
 import { ChangeStream } from "../capture/ChangeStream.js";
 import { tableChangeOf } from "../capture/ddl-rows.js";
+import { ddlStatementOf } from "../capture/ddl-statement.js";
 import { HELPER_TABLES, helperTableKind } from "../capture/helper-tables.js";
 import { describeTable } from "../capture/relation-catalog.js";
 import { schemaChangeRecord } from "../capture/schema-change-record.js";
@@ -120,6 +121,7 @@ export async function runStreaming(
     catalogShape: (oid) => describeTable(admin, oid),
     prepareTable: (shape) => tables.prepare(shape),
     onTypeChanged: (oid) => tables.catalog.invalidate(oid),
+    onTypesAltered: () => tables.catalog.clear(),
     countEvent: (table, op, bytes) => {
       metrics.events.inc({ table: table.qualifiedName, op });
       metrics.eventBytes.inc({ table: table.qualifiedName }, bytes);
@@ -141,11 +143,13 @@ export async function runStreaming(
       if (!tables.selector.includesTable(schema, table)) return [];
       schemaChangeWriter ??= await kafka.store.register(fixedSchemas().schemaChange);
       const excluded = (names: string[]) => tables.selector.excludedColumns(schema, table, names);
+      // The trigger records the whole query string; publish only the DDL statement of it.
+      const statement = await ddlStatementOf(change.statement ?? "", change.object_name ?? null);
       return [
         schemaChangeRecord(
           schemaChangeTopic,
           schemaChangeWriter,
-          change,
+          { ...change, statement },
           { ...source, schema, table },
           origin,
           excluded,
