@@ -27,7 +27,8 @@ export interface ChangeStreamContext {
   prepareTable(shape: RelationShape): Promise<CapturedTable>;
   /** A row inserted into tributary_ddl, at its place in the stream. */
   onDdl(row: Record<string, string | null>, source: SourceInfo, origin: string): Promise<OutgoingRecord[]>;
-  onTypeChanged(typeOid: number): void;
+  /** A Type message: the type may have changed; its name stays known if it is dropped later. */
+  onTypeChanged(typeOid: number, schema: string, name: string): void;
   /** A type changed in place (ALTER TYPE, ALTER DOMAIN): forget what is known of every type. */
   onTypesAltered(): void;
   /** Where transactions streamed before their commit wait on disk. */
@@ -99,7 +100,7 @@ export class ChangeStream {
         await this.onRelation(message);
         return;
       case "type":
-        this.context.onTypeChanged(message.typeOid);
+        this.context.onTypeChanged(message.typeOid, message.schema, message.name);
         return;
       case "insert":
         await this.onChange(

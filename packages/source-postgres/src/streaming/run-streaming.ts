@@ -120,7 +120,10 @@ export async function runStreaming(
     isSelected: (schema, table) => tables.selector.includesTable(schema, table),
     catalogShape: (oid) => describeTable(admin, oid),
     prepareTable: (shape) => tables.prepare(shape),
-    onTypeChanged: (oid) => tables.catalog.invalidate(oid),
+    onTypeChanged: (oid, schema, name) => {
+      tables.catalog.invalidate(oid);
+      tables.catalog.announce(oid, schema, name);
+    },
     onTypesAltered: () => tables.catalog.clear(),
     countEvent: (table, op, bytes) => {
       metrics.events.inc({ table: table.qualifiedName, op });
