@@ -174,7 +174,11 @@ describe("PgTypeCatalog", () => {
     const catalog = new PgTypeCatalog(new FakeConnection());
     catalog.announce(777_777, "public", "gone mood");
     await catalog.load([23, 777_777]);
-    expect(catalog.get(777_777)).toMatchObject({ kind: "pseudo", sqlName: '"public"."gone mood"', isArray: false });
+    expect(catalog.get(777_777)).toMatchObject({
+      kind: "pseudo",
+      sqlName: '"public"."gone mood"',
+      isArray: false,
+    });
   });
 
   it("refuses get() before load() with TRB_USAGE naming the fix", () => {
