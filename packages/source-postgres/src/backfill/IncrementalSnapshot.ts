@@ -39,8 +39,11 @@ export type ChunkOutcome =
 interface Job {
   oid: number;
   after: string[] | null;
-  /** Last xid that changed each key, from the stream, since the backfill started. */
-  touched: Map<string, number>;
+  /**
+   * Last change of each key the stream carried since the backfill started: its xid, and whether
+   * the event held the whole row (no unchanged TOAST column left out).
+   */
+  touched: Map<string, { xid: number; whole: boolean }>;
   /** Xids of truncates (and, for a keyless table, of every change), from the stream. */
   wholeTable: number[];
   reshaped: boolean;
@@ -110,12 +113,15 @@ export class IncrementalSnapshot {
     return started;
   }
 
-  /** A row change the stream decoded for a tracked table. `key` is null for a keyless table. */
-  changed(oid: number, key: Row | null, xid: number): void {
+  /**
+   * A row change the stream decoded for a tracked table. `key` is null for a keyless table;
+   * `whole` says the event carried every column of the new row (or was a delete).
+   */
+  changed(oid: number, key: Row | null, xid: number, whole: boolean): void {
     const job = this.jobs.get(oid);
     if (!job) return;
     if (key === null) job.wholeTable.push(xid);
-    else job.touched.set(keyText(Object.values(key)), xid);
+    else job.touched.set(keyText(Object.values(key)), { xid, whole });
   }
 
   truncated(oid: number, xid: number): void {
@@ -218,8 +224,11 @@ export class IncrementalSnapshot {
       const row = rowFromText(table, values);
       const key = keyOf(table, row);
       if (key) {
-        const xid = job.touched.get(keyText(Object.values(key)));
-        if (xid !== undefined && !visible(xid)) continue;
+        // A later transaction's change: the stream carries the newer row. A change the snapshot
+        // saw, sent whole: the stream carried this very row already (each key's changes commit
+        // in one order, so the last one decides).
+        const touch = job.touched.get(keyText(Object.values(key)));
+        if (touch && (!visible(touch.xid) || touch.whole)) continue;
       }
       const envelope: Envelope = {
         before: null,
@@ -238,8 +247,8 @@ export class IncrementalSnapshot {
       }
       emitted += 1;
     }
-    // Changes every later snapshot sees can no longer hide a key from a chunk.
-    for (const [key, xid] of job.touched) if (visible(xid)) job.touched.delete(key);
+    // A change every later snapshot sees hides its key from a later chunk only if it was whole.
+    for (const [key, touch] of job.touched) if (visible(touch.xid) && !touch.whole) job.touched.delete(key);
     job.wholeTable = job.wholeTable.filter((xid) => !visible(xid));
     const last = chunk.rows.at(-1);
     if (last && table.shape.key.length > 0) {

@@ -286,8 +286,13 @@ export class ChangeStream {
     const source = this.source(table, change.lsn, tx);
     const oid = table.shape.oid;
     if (incremental) {
-      if (before && keyRow !== null) incremental.changed(oid, keyOf(table, before), tx.xid);
-      incremental.changed(oid, keyRow, tx.xid);
+      if (before && keyRow !== null) incremental.changed(oid, keyOf(table, before), tx.xid, op === "d");
+      incremental.changed(
+        oid,
+        keyRow,
+        tx.xid,
+        op === "d" || (after !== undefined && after.unchanged.length === 0),
+      );
     }
     if (op === "u" && before && keyRow && keyChanged(table, before, after?.row)) {
       // A key change: a delete of the old key, then an insert of the new one, so every
