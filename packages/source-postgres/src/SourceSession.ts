@@ -61,11 +61,12 @@ export async function runSourceSession(options: SessionOptions): Promise<void> {
     const state = await kafka.state.load();
     const plan = planStart(config.snapshot.mode, slotName, await findSlot(admin, slotName), state);
     let snapshot = state?.snapshot ?? "pending";
+    let capture = state?.capture;
     if (plan.action === "snapshot") {
       logger.info({ reason: plan.reason }, "taking a snapshot");
       if (plan.dropSlot) await dropSlot(admin, slotName);
       options.onPhase("snapshot");
-      await runSnapshot(resources);
+      capture = await runSnapshot(resources);
       snapshot = "done";
       if (config.snapshot.mode === "initial_only") {
         await dropSlot(admin, slotName);
@@ -73,8 +74,14 @@ export async function runSourceSession(options: SessionOptions): Promise<void> {
         return;
       }
     } else if (plan.action === "create-slot") {
-      await createSlot(admin, slotName);
-      await kafka.state.save({ slot: slotName, snapshot: "pending", snapshotLsn: null, confirmedLsn: null });
+      const created = await createSlot(admin, slotName);
+      await kafka.state.save({
+        slot: slotName,
+        snapshot: "pending",
+        snapshotLsn: null,
+        confirmedLsn: null,
+        confirmLimit: created,
+      });
     }
     const slot = await findSlot(admin, slotName);
     if (!slot?.confirmedFlushLsn) {
@@ -95,6 +102,7 @@ export async function runSourceSession(options: SessionOptions): Promise<void> {
         new ReplicationSetup(setupClient, config, logger),
         slot.confirmedFlushLsn,
         snapshot,
+        capture,
       );
     } finally {
       await setupClient.end().catch(() => undefined);

@@ -60,6 +60,15 @@ export const postgresSourceConfigSchema = z
         workers: z.number().int().min(1).max(32).default(2).describe("Tables/chunks read at once"),
         chunkRows: z.number().int().min(1000).default(100_000).describe("Rows per key-range chunk"),
         fetchRows: z.number().int().min(100).default(2_000).describe("Rows fetched per round trip"),
+        incrementalChunkRows: z
+          .number()
+          .int()
+          .min(10)
+          .default(10_000)
+          .describe(
+            "Rows per chunk when a table that joins the capture while streaming (created, moved or renamed " +
+              "into the selection) is read beside the stream; each chunk is held in memory until emitted",
+          ),
       })
       .prefault({}),
     streaming: z

@@ -9,7 +9,10 @@ import type { PostgresConnectionConfig } from "./config.js";
  * `idle_in_transaction_session_timeout` is off for the source's own sessions: the connection that
  * exported the snapshot sits idle in its transaction for the whole snapshot, and the workers do
  * while Kafka acknowledges a batch. A timeout set for the database or role ended them (25P03),
- * which invalidated the snapshot and stopped the connector.
+ * which invalidated the snapshot and stopped the connector. `statement_timeout` and `lock_timeout`
+ * are off too: a database's timeout killed the snapshot's boundary scan of a big table, or a chunk
+ * read queued behind a user's DDL, and every retry failed the same way. The setup transaction still
+ * sets its own short lock_timeout (setup/ReplicationSetup.ts).
  */
 export const SESSION_SETTINGS: Readonly<Record<string, string>> = {
   DateStyle: "ISO, MDY",
@@ -19,6 +22,8 @@ export const SESSION_SETTINGS: Readonly<Record<string, string>> = {
   bytea_output: "hex",
   client_encoding: "UTF8",
   idle_in_transaction_session_timeout: "0",
+  statement_timeout: "0",
+  lock_timeout: "0",
 };
 
 function startupOptions(extra: Readonly<Record<string, string>> = {}): string {

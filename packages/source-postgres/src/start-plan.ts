@@ -37,7 +37,7 @@ export function planStart(
       if (state?.confirmedLsn !== null && state?.confirmedLsn !== undefined) throw missingSlot(slotName);
       return { action: "create-slot" };
     }
-    const problem = slotProblem(slot, slotName, state?.confirmedLsn ?? null);
+    const problem = slotProblem(slot, slotName, state);
     if (problem) throw problem;
     return { action: "stream" };
   }
@@ -52,7 +52,7 @@ export function planStart(
     const reason = slot ? "the previous snapshot did not finish" : "no snapshot was taken yet";
     return { action: "snapshot", dropSlot: slot !== undefined, reason };
   }
-  const problem = slot ? slotProblem(slot, slotName, state?.confirmedLsn ?? null) : missingSlot(slotName);
+  const problem = slot ? slotProblem(slot, slotName, state) : missingSlot(slotName);
   if (!problem) return { action: "stream" };
   if (mode === "when_needed")
     return { action: "snapshot", dropSlot: slot !== undefined, reason: problem.reason };
@@ -68,7 +68,11 @@ function missingSlot(name: string): TributaryError {
   );
 }
 
-function slotProblem(slot: SlotInfo, name: string, recordedLsn: bigint | null): TributaryError | undefined {
+function slotProblem(
+  slot: SlotInfo,
+  name: string,
+  state: SourceState | undefined,
+): TributaryError | undefined {
   if (slot.walStatus === "lost") {
     return new TributaryError(
       "TRB_PG_SLOT_LOST",
@@ -77,13 +81,21 @@ function slotProblem(slot: SlotInfo, name: string, recordedLsn: bigint | null): 
         "take a new snapshot, or set snapshot.mode: when_needed",
     );
   }
-  if (recordedLsn !== null && slot.confirmedFlushLsn !== null && slot.confirmedFlushLsn < recordedLsn) {
-    return new TributaryError(
-      "TRB_PG_SLOT_RECREATED",
-      `replication slot ${name} starts at ${slot.confirmedFlushLsn} but this connector had confirmed ` +
-        `${recordedLsn}: the slot was dropped and created again, so the changes in between are lost. Run ` +
-        "`tributary release --config …` and start again to take a new snapshot",
-    );
-  }
-  return undefined;
+  const confirmed = slot.confirmedFlushLsn;
+  if (confirmed === null) return undefined;
+  // The source records an LSN before it confirms it, so its own slot is never ahead of that
+  // record, and never behind what it recorded as confirmed: a new slot starts at the end of WAL.
+  const recorded = state?.confirmedLsn ?? null;
+  const limit = state?.confirmLimit ?? null;
+  const behind = recorded !== null && confirmed < recorded;
+  const ahead = limit !== null && confirmed > limit;
+  if (!behind && !ahead) return undefined;
+  const known = ahead ? `confirmed at most ${limit}` : `confirmed ${recorded}`;
+  return new TributaryError(
+    "TRB_PG_SLOT_RECREATED",
+    `replication slot ${name} starts at ${confirmed} but this connector had ${known}: the slot was ` +
+      "dropped and created again (or moved) while the connector was not using it, so the changes in between " +
+      "are lost. Run `tributary release --config …` and start again to take a new snapshot, or set " +
+      "snapshot.mode: when_needed to do that automatically",
+  );
 }

@@ -18,6 +18,7 @@ const state = (over: Partial<SourceState> = {}): SourceState => ({
   snapshot: "done",
   snapshotLsn: 500n,
   confirmedLsn: 900n,
+  confirmLimit: 1000n,
   ...over,
 });
 
@@ -59,6 +60,27 @@ describe("planStart", () => {
       { action: "snapshot", dropSlot: true },
     ],
     ["when_needed, healthy", "when_needed", slot(), state(), { action: "stream" }],
+    [
+      "slot behind its recorded limit (stopped between record and confirmation)",
+      "initial",
+      slot({ confirmedFlushLsn: 950n as Lsn }),
+      state(),
+      { action: "stream" },
+    ],
+    [
+      "a record from before limits were kept",
+      "initial",
+      slot({ confirmedFlushLsn: 5000n as Lsn }),
+      state({ confirmLimit: null }),
+      { action: "stream" },
+    ],
+    [
+      "when_needed, slot created again",
+      "when_needed",
+      slot({ confirmedFlushLsn: 5000n as Lsn }),
+      state(),
+      { action: "snapshot", dropSlot: true },
+    ],
   ] as const)("%s", (_, mode, currentSlot, currentState, expected) => {
     expect(planStart(mode, "tributary_shop", currentSlot, currentState)).toMatchObject(expected);
   });
@@ -69,6 +91,12 @@ describe("planStart", () => {
     [
       "a slot created again behind what was confirmed",
       () => slot({ confirmedFlushLsn: 100n as Lsn }),
+      slot(),
+      "TRB_PG_SLOT_RECREATED",
+    ],
+    [
+      "a slot created again ahead of the recorded confirmation limit",
+      () => slot({ confirmedFlushLsn: 1001n as Lsn }),
       slot(),
       "TRB_PG_SLOT_RECREATED",
     ],
@@ -89,5 +117,10 @@ describe("planStart", () => {
     expect(error.code).toBe("TRB_PG_SLOT_ACTIVE");
     expect(error.retriable).toBe(true);
     expect(error.message).toContain("process 4242");
+  });
+
+  it("refuses a re-created slot under snapshot.mode never too", () => {
+    const ahead = slot({ confirmedFlushLsn: 2000n as Lsn });
+    expect(codeOf(() => planStart("never", "tributary_shop", ahead, state()))).toBe("TRB_PG_SLOT_RECREATED");
   });
 });

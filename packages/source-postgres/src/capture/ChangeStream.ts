@@ -1,5 +1,6 @@
 import type { Logger, OutgoingRecord, Row, SourceInfo, TokenBucketThrottle } from "@tributary/core";
 import { TributaryError } from "@tributary/core";
+import type { IncrementalSnapshot } from "../backfill/IncrementalSnapshot.js";
 import type { OutboundBatcher } from "../pipeline/OutboundBatcher.js";
 import type { Lsn } from "../replication/lsn.js";
 import type { PgoutputMessage, RelationMessage, TupleData } from "../replication/pgoutput-messages.js";
@@ -26,12 +27,17 @@ export interface ChangeStreamContext {
   prepareTable(shape: RelationShape): Promise<CapturedTable>;
   /** A row inserted into tributary_ddl, at its place in the stream. */
   onDdl(row: Record<string, string | null>, source: SourceInfo, origin: string): Promise<OutgoingRecord[]>;
-  onTypeChanged(typeOid: number): void;
+  /** A Type message: the type may have changed; its name stays known if it is dropped later. */
+  onTypeChanged(typeOid: number, schema: string, name: string): void;
+  /** A type changed in place (ALTER TYPE, ALTER DOMAIN): forget what is known of every type. */
+  onTypesAltered(): void;
   /** Where transactions streamed before their commit wait on disk. */
   spillDirectory: string;
   countEvent(table: CapturedTable, op: string, bytes: number): void;
   /** Limits the stream to throttle.stream rows/s and bytes/s. */
   throttle: TokenBucketThrottle;
+  /** Tables read while streaming: told of their changes, of the source's markers and of commits. */
+  incremental?: Pick<IncrementalSnapshot, "tracks" | "changed" | "truncated" | "onHeartbeat" | "onCommit">;
 }
 
 interface OpenTransaction {
@@ -55,6 +61,9 @@ interface RowChange {
   oldTuple?: TupleData | undefined;
   newTuple?: TupleData | undefined;
 }
+
+/** DDL that changes a type in place, which no Relation or Type message reports. */
+const TYPE_ALTERING_COMMANDS = new Set(["ALTER TYPE", "ALTER DOMAIN"]);
 
 /** The prefix Tributary sinks give their replication origins (DESIGN.md section 6). */
 const ORIGIN_PREFIX = "tributary_";
@@ -91,7 +100,7 @@ export class ChangeStream {
         await this.onRelation(message);
         return;
       case "type":
-        this.context.onTypeChanged(message.typeOid);
+        this.context.onTypeChanged(message.typeOid, message.schema, message.name);
         return;
       case "insert":
         await this.onChange(
@@ -134,6 +143,7 @@ export class ChangeStream {
         return;
       case "commit": {
         this.tx = undefined;
+        this.context.incremental?.onCommit(message.endLsn);
         this.context.batcher.mark(message.endLsn);
         return;
       }
@@ -151,6 +161,7 @@ export class ChangeStream {
         return;
       case "stream-commit":
         await this.replay(message.xid, BigInt(message.commitTimeMs));
+        this.context.incremental?.onCommit(message.endLsn);
         this.context.batcher.mark(message.endLsn);
         return;
       case "stream-abort": {
@@ -251,7 +262,11 @@ export class ChangeStream {
       return;
     }
     const table = state.table;
+    const incremental = this.context.incremental?.tracks(table.shape.oid)
+      ? this.context.incremental
+      : undefined;
     if (change.kind === "truncate") {
+      incremental?.truncated(table.shape.oid, tx.xid);
       await this.emit(table, null, {
         before: null,
         after: null,
@@ -270,6 +285,15 @@ export class ChangeStream {
     const keyRow = after && op !== "d" ? keyOf(table, after.row) : before ? keyOf(table, before) : null;
     const source = this.source(table, change.lsn, tx);
     const oid = table.shape.oid;
+    if (incremental) {
+      if (before && keyRow !== null) incremental.changed(oid, keyOf(table, before), tx.xid, op === "d");
+      incremental.changed(
+        oid,
+        keyRow,
+        tx.xid,
+        op === "d" || (after !== undefined && after.unchanged.length === 0),
+      );
+    }
     if (op === "u" && before && keyRow && keyChanged(table, before, after?.row)) {
       // A key change: a delete of the old key, then an insert of the new one, so every
       // partition (and a compacted topic) sees the old key go.
@@ -308,6 +332,24 @@ export class ChangeStream {
     });
   }
 
+  /**
+   * pgoutput sends no Relation message when a column's type changes in place (an enum's new
+   * label, a domain's new constraint): every captured table gets a new version with its types
+   * read again, so the events that may hold the new label carry it in their schema.
+   */
+  private async retypeCapturedTables(): Promise<void> {
+    this.context.onTypesAltered();
+    for (const [oid, version] of this.current) {
+      const state = this.versions.get(version);
+      if (state?.kind !== "captured") continue;
+      const table = await this.context.prepareTable(state.table.shape);
+      const next = this.nextVersion++;
+      this.versions.set(next, { kind: "captured", table });
+      this.current.set(oid, next);
+    }
+    this.pruneVersions();
+  }
+
   private async onHelperRow(
     state: { helper: HelperTableKind; relation: RelationMessage },
     lsn: Lsn,
@@ -329,8 +371,15 @@ export class ChangeStream {
       for (const record of await this.context.onDdl(row, source, tx.origin)) {
         await this.context.batcher.add(record, (record.value?.length ?? 0) + 64);
       }
+      if (row.connector === this.context.connectorName && TYPE_ALTERING_COMMANDS.has(row.command_tag ?? "")) {
+        await this.retypeCapturedTables();
+      }
     }
-    // Heartbeat rows only move the stream (and so the confirmed LSN) forward.
+    if (state.helper === "heartbeat" && row.connector === this.context.connectorName && row.seq) {
+      // The source's own heartbeats also mark where the chunks of an incremental snapshot go.
+      await this.context.incremental?.onHeartbeat(BigInt(row.seq), lsn);
+    }
+    // Heartbeat rows otherwise only move the stream (and so the confirmed LSN) forward.
   }
 
   private async emit(

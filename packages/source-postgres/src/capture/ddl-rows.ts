@@ -1,4 +1,5 @@
 import type { ClientBase } from "pg";
+import { keyPositionSql } from "../setup/helper-objects-sql.js";
 
 export type DdlRow = Record<string, string | null>;
 
@@ -8,7 +9,8 @@ const INDEX_TABLE_QUERY = `
                     'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
                     'nullable', NOT a.attnotnull,
                     'default', CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END,
-                    'generated', CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END)
+                    'generated', CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END,
+                    'keyPosition', ${keyPositionSql()})
                   ORDER BY a.attnum)
             FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
            WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)::text AS columns

@@ -5,6 +5,8 @@ interface CapturedColumn {
   type: string;
   nullable: boolean;
   default: string | null;
+  /** 1-based position in the table's key (primary key, else replica-identity index); absent otherwise. */
+  keyPosition?: number | null;
 }
 
 /**
@@ -35,10 +37,18 @@ export function schemaChangeRecord(
       nullable: column.nullable,
       default: column.default,
     })),
-    key: [],
+    key: keyColumns(all),
     ts_ms: BigInt(Date.now()),
     origin,
   });
   const table = `${row.schema_name ?? ""}.${row.object_name ?? ""}`;
   return { topic, key: Buffer.from(table), value, describe: () => `the schema change of ${table}` };
+}
+
+/** The key column names in key order. Rows recorded before key positions were kept give []. */
+export function keyColumns(columns: readonly CapturedColumn[]): string[] {
+  return columns
+    .filter((column) => typeof column.keyPosition === "number")
+    .sort((a, b) => (a.keyPosition ?? 0) - (b.keyPosition ?? 0))
+    .map((column) => column.name);
 }

@@ -97,10 +97,23 @@ export function heartbeatSql(helperSchema: string): string {
 }
 
 /**
+ * SQL expression: the 1-based position of attribute `a` in its table's key — the primary key, else
+ * the replica-identity index — or null when it is not a key column.
+ */
+export function keyPositionSql(attribute = "a"): string {
+  return `(SELECT k.ord::int
+     FROM pg_catalog.pg_index i, pg_catalog.unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+    WHERE i.indrelid = ${attribute}.attrelid AND k.attnum = ${attribute}.attnum
+      AND (i.indisprimary OR (i.indisreplident AND NOT EXISTS (
+            SELECT 1 FROM pg_catalog.pg_index p WHERE p.indrelid = ${attribute}.attrelid AND p.indisprimary)))
+    LIMIT 1)`;
+}
+
+/**
  * Body of the DDL capture function (PL/pgSQL). One row per affected object:
  * - at `ddl_command_end`, from `pg_event_trigger_ddl_commands()`: CREATE/ALTER TABLE (ADD, DROP,
  *   RENAME and ALTER COLUMN … TYPE, RENAME TO), CREATE INDEX, and every other DDL command, with
- *   the table's new column list for tables;
+ *   the table's new column list (with each key column's `keyPosition`) for tables;
  * - at `sql_drop`, from `pg_event_trigger_dropped_objects()`: dropped tables only (a dropped
  *   column is reported at `ddl_command_end` as ALTER TABLE with the new column list).
  * Skipped: temporary objects, commands with no object (GRANT), and objects named `tributary_*`
@@ -155,7 +168,8 @@ BEGIN
                  'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
                  'nullable', NOT a.attnotnull,
                  'default', ${defaultExpr},
-                 'generated', ${generatedExpr}) ORDER BY a.attnum)
+                 'generated', ${generatedExpr},
+                 'keyPosition', ${keyPositionSql()}) ORDER BY a.attnum)
           INTO obj_columns
           FROM pg_catalog.pg_attribute a
           LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum

@@ -1,8 +1,11 @@
 import { type Envelope, type SourceInfo, TokenBucketThrottle } from "@tributary/core";
+import type { CaptureState } from "../backfill/IncrementalSnapshot.js";
+import { publishedTables } from "../backfill/published-tables.js";
 import type { CapturedTable } from "../capture/CapturedTable.js";
 import { keyOf, rowFromText, toRecords } from "../capture/change-events.js";
 import { helperTableKind } from "../capture/helper-tables.js";
 import { describeTables } from "../capture/relation-catalog.js";
+import { replicationName } from "../config.js";
 import { replicationClientConfig } from "../connection.js";
 import type { Lsn } from "../replication/lsn.js";
 import { createBatcher, type SessionResources } from "../session-resources.js";
@@ -14,15 +17,22 @@ import { SnapshotReader } from "./SnapshotReader.js";
  * events, waits until Kafka acknowledged all of them, and records the snapshot as done. The
  * slot's consistent point is where streaming then starts.
  */
-export async function runSnapshot(resources: SessionResources): Promise<void> {
+export async function runSnapshot(resources: SessionResources): Promise<CaptureState> {
   const { config, logger, metrics, kafka, tables, slotName } = resources;
   const batcher = createBatcher(resources);
   const throttle = new TokenBucketThrottle(config.throttle.snapshot);
-  await kafka.state.save({ slot: slotName, snapshot: "running", snapshotLsn: null, confirmedLsn: null });
+  await kafka.state.save({
+    slot: slotName,
+    snapshot: "running",
+    snapshotLsn: null,
+    confirmedLsn: null,
+    confirmLimit: null,
+  });
   const exported = await createSlotWithSnapshot(
     replicationClientConfig(config.postgres, "tributary-snapshot"),
     slotName,
   );
+  let capturedOids: number[] = [];
   try {
     const shapes = (await describeTables(resources.admin)).filter(
       (shape) =>
@@ -31,6 +41,11 @@ export async function runSnapshot(resources: SessionResources): Promise<void> {
     );
     const captured: CapturedTable[] = [];
     for (const shape of shapes) captured.push(await tables.prepare(shape));
+    // Tables the publication leaves out (no replica identity, unlogged) are not captured from here on.
+    const published = new Set(
+      (await publishedTables(resources.admin, replicationName(config))).map((table) => table.oid),
+    );
+    capturedOids = captured.map((table) => table.shape.oid).filter((oid) => published.has(oid));
     metrics.snapshotTablesTotal.set(captured.length);
     logger.info({ tables: captured.length, lsn: exported.consistentPoint.toString() }, "snapshot started");
     const started = Date.now();
@@ -108,7 +123,11 @@ export async function runSnapshot(resources: SessionResources): Promise<void> {
     snapshot: "done",
     snapshotLsn: exported.consistentPoint,
     confirmedLsn: exported.consistentPoint,
+    // A slot made with a snapshot starts confirmed at its consistent point.
+    confirmLimit: exported.consistentPoint,
+    capture: { tables: capturedOids, backfills: [] },
   });
+  return { tables: capturedOids, backfills: [] };
 }
 
 function snapshotSource(resources: SessionResources, table: CapturedTable, lsn: Lsn): SourceInfo {

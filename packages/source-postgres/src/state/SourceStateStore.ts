@@ -5,12 +5,15 @@ import {
   type TopicAdmin,
 } from "@tributary/core";
 import { z } from "zod";
+import type { CaptureState } from "../backfill/IncrementalSnapshot.js";
 
 /**
  * What the source remembers between runs beside its slot, kept in the compacted
  * `<topicPrefix>._offsets` topic: whether the initial snapshot finished, and the highest LSN it
- * confirmed. A slot whose confirmed LSN is behind the recorded one was re-created under the
- * connector, which means changes were lost: the connector refuses to go on.
+ * confirmed. Before the source confirms an LSN to its slot it records that LSN as its
+ * `confirmLimit`, so the slot it uses is never ahead of the limit recorded here: a slot that is
+ * ahead was dropped and created again (or advanced) behind the connector's back, and the
+ * changes in between are lost, so the connector refuses to go on.
  */
 const sourceStateSchema = z.object({
   version: z.literal(1),
@@ -20,6 +23,12 @@ const sourceStateSchema = z.object({
   snapshotLsn: z.string().nullable(),
   /** Highest LSN confirmed to the slot, decimal. */
   confirmedLsn: z.string().nullable(),
+  /** Highest LSN the source may have confirmed to the slot, decimal; absent in older records. */
+  confirmLimit: z.string().nullable().optional(),
+  /** OIDs of the tables the source captures; absent in older records. */
+  tables: z.array(z.number().int()).optional(),
+  /** Tables being read while streaming, with the last key emitted. */
+  backfills: z.array(z.object({ oid: z.number().int(), after: z.array(z.string()).nullable() })).optional(),
   updatedAt: z.string(),
 });
 
@@ -28,6 +37,13 @@ export interface SourceState {
   snapshot: "pending" | "running" | "done";
   snapshotLsn: bigint | null;
   confirmedLsn: bigint | null;
+  /**
+   * Highest LSN the source may have confirmed to its slot: recorded before each confirmation.
+   * Null when unknown (a record from an older version, or no slot yet).
+   */
+  confirmLimit: bigint | null;
+  /** Tables captured and tables being read while streaming; undefined in older records. */
+  capture?: CaptureState | undefined;
 }
 
 export class SourceStateStore {
@@ -53,6 +69,10 @@ export class SourceStateStore {
       snapshot: parsed.snapshot,
       snapshotLsn: parsed.snapshotLsn === null ? null : BigInt(parsed.snapshotLsn),
       confirmedLsn: parsed.confirmedLsn === null ? null : BigInt(parsed.confirmedLsn),
+      confirmLimit:
+        parsed.confirmLimit === null || parsed.confirmLimit === undefined
+          ? null
+          : BigInt(parsed.confirmLimit),
     };
   }
 
@@ -63,6 +83,8 @@ export class SourceStateStore {
       snapshot: state.snapshot,
       snapshotLsn: state.snapshotLsn?.toString() ?? null,
       confirmedLsn: state.confirmedLsn?.toString() ?? null,
+      confirmLimit: state.confirmLimit?.toString() ?? null,
+      ...(state.capture ? { tables: state.capture.tables, backfills: state.capture.backfills } : {}),
       updatedAt: new Date().toISOString(),
     };
     await this.publisher.publish([

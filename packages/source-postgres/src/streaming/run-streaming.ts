@@ -8,9 +8,13 @@ import {
   TributaryError,
   type WriterSchema,
 } from "@tributary/core";
+import { BackfillReader } from "../backfill/BackfillReader.js";
+import { CaptureMembership } from "../backfill/CaptureMembership.js";
+import { type CaptureState, IncrementalSnapshot } from "../backfill/IncrementalSnapshot.js";
 import { ChangeStream } from "../capture/ChangeStream.js";
 import { tableChangeOf } from "../capture/ddl-rows.js";
-import { helperTableKind } from "../capture/helper-tables.js";
+import { ddlStatementOf } from "../capture/ddl-statement.js";
+import { HELPER_TABLES, helperTableKind } from "../capture/helper-tables.js";
 import { describeTable } from "../capture/relation-catalog.js";
 import { schemaChangeRecord } from "../capture/schema-change-record.js";
 import { TransactionSpill } from "../capture/TransactionSpill.js";
@@ -20,10 +24,13 @@ import type { Lsn } from "../replication/lsn.js";
 import { choosePgoutputOptions } from "../replication/pgoutput-options.js";
 import { createBatcher, type SessionResources } from "../session-resources.js";
 import { heartbeatSql, type ReplicationSetup } from "../setup/index.js";
+import { qualifiedName } from "../setup/sql-quote.js";
 import type { SourceState } from "../state/SourceStateStore.js";
+import { ConfirmGate } from "./ConfirmGate.js";
 import { ReplicationStream } from "./ReplicationStream.js";
 
-const STATE_SAVE_INTERVAL_MS = 5_000;
+/** Shortest time between two records of the confirmation limit on `_offsets`. */
+const LIMIT_RECORD_INTERVAL_MS = 1_000;
 
 /** DDL after which the publication may have to list other tables (FOR TABLE mode). */
 const PUBLICATION_CHANGING_COMMANDS = new Set([
@@ -45,24 +52,59 @@ export async function runStreaming(
   setup: ReplicationSetup,
   startLsn: Lsn,
   snapshot: SourceState["snapshot"],
+  recordedCapture: CaptureState | undefined,
 ): Promise<void> {
   const { config, logger, metrics, kafka, tables, admin, slotName } = resources;
+  const serverVersion = Number(
+    (await admin.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]?.v ?? 0,
+  );
+  const membership = new CaptureMembership({
+    client: admin,
+    publication: replicationName(config),
+    serverVersionNum: serverVersion,
+    isCaptured: (schema, table) =>
+      tables.selector.includesTable(schema, table) && !helperTableKind(config.helperSchema, schema, table),
+    createdInTransaction: (txid) => tablesCreatedBy(admin, config, txid),
+    logger,
+  });
+  const initialCapture = await membership.initialState(recordedCapture);
   const schemaChangeTopic = internalTopic(config.topicPrefix, "schema_changes");
   await kafka.admin.ensureTopics([{ topic: schemaChangeTopic, partitions: 1 }]);
   let schemaChangeWriter: WriterSchema | undefined;
   let replication: ReplicationStream | undefined;
-  let lastSaved = 0;
-  const saveState = (confirmedLsn: Lsn) =>
-    kafka.state.save({ slot: slotName, snapshot, snapshotLsn: null, confirmedLsn });
-  const batcher = createBatcher(resources, async (checkpoint) => {
-    const lsn = checkpoint as Lsn;
-    await replication?.confirm(lsn);
-    metrics.confirmedLsn.set(Number(lsn));
-    if (Date.now() - lastSaved > STATE_SAVE_INTERVAL_MS) {
-      lastSaved = Date.now();
-      await saveState(lsn);
-    }
+  let incremental: IncrementalSnapshot | undefined;
+  const saveState = (confirmedLsn: Lsn, confirmLimit: Lsn) =>
+    kafka.state.save({
+      slot: slotName,
+      snapshot,
+      snapshotLsn: null,
+      confirmedLsn,
+      confirmLimit,
+      capture: incremental?.stateAt(confirmLimit) ?? initialCapture,
+    });
+  const gate = new ConfirmGate({
+    limit: startLsn,
+    minRecordIntervalMs: LIMIT_RECORD_INTERVAL_MS,
+    recordLimit: (limit) => saveState(replication?.confirmedLsn ?? startLsn, limit),
+    confirm: async (lsn) => {
+      await replication?.confirm(lsn);
+      metrics.confirmedLsn.set(Number(lsn));
+    },
   });
+  const batcher = createBatcher(resources, (checkpoint) => gate.durable(checkpoint as Lsn));
+  incremental = new IncrementalSnapshot({
+    connectorName: config.name,
+    database: config.postgres.database,
+    origin: config.origin,
+    records: tables.records,
+    batcher,
+    initial: initialCapture,
+    countRows: (table, rows, bytes) => {
+      metrics.events.inc({ table: table.qualifiedName, op: "r" }, rows);
+      metrics.eventBytes.inc({ table: table.qualifiedName }, bytes);
+    },
+  });
+  const backfills = incremental;
   const spillDirectory = config.streaming.spillDirectory ?? join(tmpdir(), `tributary-${config.name}`);
   await TransactionSpill.clear(spillDirectory);
   const stream = new ChangeStream({
@@ -78,16 +120,25 @@ export async function runStreaming(
     isSelected: (schema, table) => tables.selector.includesTable(schema, table),
     catalogShape: (oid) => describeTable(admin, oid),
     prepareTable: (shape) => tables.prepare(shape),
-    onTypeChanged: (oid) => tables.catalog.invalidate(oid),
+    onTypeChanged: (oid, schema, name) => {
+      tables.catalog.invalidate(oid);
+      tables.catalog.announce(oid, schema, name);
+    },
+    onTypesAltered: () => tables.catalog.clear(),
     countEvent: (table, op, bytes) => {
       metrics.events.inc({ table: table.qualifiedName, op });
       metrics.eventBytes.inc({ table: table.qualifiedName }, bytes);
     },
+    incremental: backfills,
     onDdl: async (row, source, origin) => {
       // Every connector on this database records each DDL statement under its own name.
       if (row.connector !== config.name) return [];
-      if (row.command_tag && PUBLICATION_CHANGING_COMMANDS.has(row.command_tag))
+      if (row.object_oid) backfills.reshaped(Number(row.object_oid));
+      if (row.command_tag && PUBLICATION_CHANGING_COMMANDS.has(row.command_tag)) {
         await setup.refreshPublication();
+        const started = await membership.afterPublicationChange(backfills, row.txid ?? null);
+        if (started.length > 0) reader.wake();
+      }
       const change = await tableChangeOf(row, admin);
       if (!change) return [];
       const schema = change.schema_name ?? "";
@@ -95,11 +146,13 @@ export async function runStreaming(
       if (!tables.selector.includesTable(schema, table)) return [];
       schemaChangeWriter ??= await kafka.store.register(fixedSchemas().schemaChange);
       const excluded = (names: string[]) => tables.selector.excludedColumns(schema, table, names);
+      // The trigger records the whole query string; publish only the DDL statement of it.
+      const statement = await ddlStatementOf(change.statement ?? "", change.object_name ?? null);
       return [
         schemaChangeRecord(
           schemaChangeTopic,
           schemaChangeWriter,
-          change,
+          { ...change, statement },
           { ...source, schema, table },
           origin,
           excluded,
@@ -107,9 +160,6 @@ export async function runStreaming(
       ];
     },
   });
-  const serverVersion = Number(
-    (await admin.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]?.v ?? 0,
-  );
   const protocol = config.streaming.protocolVersion;
   replication = new ReplicationStream({
     clientConfig: replicationClientConfig(
@@ -129,6 +179,18 @@ export async function runStreaming(
     logger,
   });
   const beat = heartbeatSql(config.helperSchema);
+  const readerStop = new AbortController();
+  const reader = new BackfillReader({
+    connect: () => resources.connect("tributary-backfill"),
+    snapshot: backfills,
+    prepare: (shape) => tables.prepare(shape),
+    heartbeatSql: beat,
+    connectorName: config.name,
+    chunkRows: config.snapshot.incrementalChunkRows,
+    serverVersionNum: serverVersion,
+    logger,
+    signal: readerStop.signal,
+  });
   // A heartbeat that cannot be written any more (its connection is gone) ends the session, so the
   // retry loop reconnects: otherwise the slot would stop moving while only other tables change.
   let heartbeatFailed: (error: unknown) => void = () => undefined;
@@ -155,18 +217,40 @@ export async function runStreaming(
   try {
     await replication.start();
     logger.info({ slot: slotName, from: startLsn.toString() }, "streaming");
+    // The reader ends only when stopped; until then only its failure matters here.
+    const readerFailure = reader.run().then(() => new Promise<never>(() => undefined));
+    readerFailure.catch(() => undefined);
     const aborted = new Promise<void>((resolve) => {
       if (resources.signal.aborted) resolve();
       resources.signal.addEventListener("abort", () => resolve(), { once: true });
     });
-    await Promise.race([replication.finished, aborted, heartbeatFailure]);
+    await Promise.race([replication.finished, aborted, heartbeatFailure, gate.failed, readerFailure]);
     replication.closeIntake();
     await batcher.drain();
-    await saveState(replication.confirmedLsn);
+    await gate.settle();
+    await saveState(replication.confirmedLsn, gate.recordedLimit);
   } finally {
+    readerStop.abort();
+    backfills.close();
     clearInterval(heartbeat);
     batcher.close();
     await replication.stop();
     await stream.close();
   }
+}
+
+const CREATING_COMMANDS = ["CREATE TABLE", "CREATE TABLE AS", "SELECT INTO"];
+
+/** OIDs of the tables a transaction created, as the DDL capture recorded them. */
+async function tablesCreatedBy(
+  client: SessionResources["admin"],
+  config: SessionResources["config"],
+  txid: string,
+): Promise<Set<number>> {
+  const { rows } = await client.query<{ oid: number }>(
+    `SELECT object_oid::int AS oid FROM ${qualifiedName(config.helperSchema, HELPER_TABLES.ddl)}
+      WHERE connector = $1 AND txid = $2 AND command_tag = ANY($3) AND columns IS NOT NULL`,
+    [config.name, txid, CREATING_COMMANDS],
+  );
+  return new Set(rows.map((row) => row.oid));
 }

@@ -156,6 +156,8 @@ export class PgTypeCatalog {
   private readonly types = new Map<number, PgTypeInfo>();
   /** `oid/typmod` → modifier text, for types with their own `typmodout`. */
   private readonly modifiers = new Map<string, string>();
+  /** Names pgoutput gave type OIDs in Type messages: what is left of a type dropped since. */
+  private readonly announced = new Map<number, { schema: string; name: string }>();
 
   constructor(private readonly connection: PgQueryable) {}
 
@@ -189,6 +191,10 @@ export class PgTypeCatalog {
           }
         }
         this.types.set(info.oid, info);
+      }
+      for (const oid of missing) {
+        const named = this.announced.get(oid);
+        if (!this.types.has(oid) && named) this.types.set(oid, droppedType(oid, named.schema, named.name));
       }
       const unknown = [...missing].filter((oid) => !this.types.has(oid));
       if (unknown.length > 0) {
@@ -230,6 +236,15 @@ export class PgTypeCatalog {
    */
   modifier(oid: number, typmod: number): string | undefined {
     return this.modifiers.get(`${oid}/${typmod}`);
+  }
+
+  /**
+   * Remembers the name pgoutput gave `oid` in a Type message. When the type is no longer in
+   * pg_type (dropped after the changes being decoded), its values — which arrive as text — are
+   * published as strings under that name instead of stopping the connector for good.
+   */
+  announce(oid: number, schema: string, name: string): void {
+    this.announced.set(oid, { schema, name });
   }
 
   /** Forgets `oid` (pgoutput sent a Type message: the type changed); the next `load` reads it again. */
@@ -287,6 +302,30 @@ export class PgTypeCatalog {
 function parseFacts<T>(row: unknown): T {
   const facts = (row as { facts?: unknown }).facts;
   return (typeof facts === "string" ? JSON.parse(facts) : facts) as T;
+}
+
+/** A type pg_type no longer has: its values are kept in their text form (kind `pseudo`). */
+function droppedType(oid: number, schema: string, name: string): PgTypeInfo {
+  const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
+  return toInfo({
+    oid,
+    schema,
+    name,
+    quotedSchema: quote(schema),
+    quotedName: quote(name),
+    typtype: "p",
+    category: "X",
+    isArray: false,
+    elementOid: 0,
+    delimiter: ",",
+    baseTypeOid: 0,
+    baseTypmod: -1,
+    hasTypmodOut: false,
+    enumLabels: null,
+    rangeSubtypeOid: null,
+    multirangeRangeOid: null,
+    attributes: null,
+  });
 }
 
 function toInfo(facts: TypeFactsJson): PgTypeInfo {

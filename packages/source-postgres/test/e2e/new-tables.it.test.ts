@@ -37,11 +37,16 @@ const envelopeOf = (event: RecordedEvent | undefined): Envelope => {
   return event.value;
 };
 
-async function open(label: string, tables: Record<string, unknown>, ddl: string): Promise<Harness> {
+async function open(
+  label: string,
+  tables: Record<string, unknown>,
+  ddl: string,
+  overrides: Record<string, unknown> = {},
+): Promise<Harness> {
   const db = await scratchDatabase(`tributary_${label}`);
   const sql = await connectPg(db.name);
   const prefix = uniqueName(label);
-  const config = sourceConfig(db.name, prefix, { tables });
+  const config = sourceConfig(db.name, prefix, { tables, ...overrides });
   await sql.query(ddl);
   const collector = new RecordCollector(prefix);
   const connector = startConnector(config);
@@ -197,12 +202,11 @@ describe("a glob include with excluded tables and columns (publication FOR TABLE
     expect(change?.columns.map((c) => c.name)).not.toContain("note");
   });
 
-  // BUG: rows written into a new table that the glob matches before the source has added the
-  // table to its publication are lost: pgoutput decodes them against the publication as it was,
-  // and the source adds the table only when it reads the CREATE TABLE (run-streaming.ts,
-  // refreshPublication in onDdl) — and takes no snapshot of it afterwards. A table created and
-  // filled in one transaction (or by CREATE TABLE AS) never has its first rows published.
-  it.fails("captures the rows written in the transaction that created the table", async () => {
+  // pgoutput never publishes rows written before the source added the table to its publication
+  // (here: in the creating transaction and right after it), so the source reads a table that joins
+  // its publication beside the stream (backfill/IncrementalSnapshot.ts): those rows arrive as
+  // snapshot reads (`r`), the rows written later as inserts, each key's events in commit order.
+  it("captures the rows written in the transaction that created the table", async () => {
     await h.sql.query(`
       BEGIN;
       CREATE TABLE shop.order_tags (id int PRIMARY KEY, tag text);
@@ -218,10 +222,21 @@ describe("a glob include with excluded tables and columns (publication FOR TABLE
     await h.sql.query("INSERT INTO shop.order_tags VALUES (3, 'once the source saw the table')");
     await h.connector.until(waitForTopics([topic("order_tags")]));
     await h.collector.subscribe([topic("order_tags")]);
-    await h.connector.until(
-      h.collector.waitFor("the third row", () => eventsOf("order_tags").some((e) => e.key?.id === 3)),
+    const ids = () => new Set(eventsOf("order_tags").map((e) => e.key?.id));
+    await h.connector.until(h.collector.waitFor("all three rows", () => ids().size === 3));
+    const events = eventsOf("order_tags").map(envelopeOf);
+    expect(new Map(events.map((e) => [e.after?.id, e.after]))).toEqual(
+      new Map([
+        [1, { id: 1, tag: "first" }],
+        [2, { id: 2, tag: "right after" }],
+        [3, { id: 3, tag: "once the source saw the table" }],
+      ]),
     );
-    expect(summary(eventsOf("order_tags"))).toEqual(['c {"id":1}', 'c {"id":2}', 'c {"id":3}']);
+    // The first row was written before the table was published: only the table read has it.
+    expect(events.filter((e) => e.after?.id === 1).map((e) => [e.op, e.source.snapshot])).toEqual([
+      ["r", true],
+    ]);
+    expect(events.some((e) => e.after?.id === 3 && e.op === "c")).toBe(true);
   });
 });
 
@@ -266,18 +281,19 @@ describe("a whole schema (publication FOR TABLES IN SCHEMA)", () => {
     ]);
     expect(later.every((e) => e.value?.op === "c" && !e.value.source.snapshot)).toBe(true);
   });
-  // BUG: a table that joins the selection while the source streams — moved into the captured
-  // schema (ALTER TABLE … SET SCHEMA) or renamed to a name the include matches — brings rows
-  // the source never reads: it is not snapshotted when it appears (run-streaming.ts only
-  // refreshes the publication), so its topic starts with updates of rows no consumer has seen.
-  it.fails("reads the existing rows of a table moved into the captured schema", async () => {
+  // A table moved into the captured schema brings rows pgoutput never published: the source reads
+  // them beside the stream (backfill/IncrementalSnapshot.ts), never older than a streamed update.
+  it("reads the existing rows of a table moved into the captured schema", async () => {
     await h.sql.query("ALTER TABLE other.moved SET SCHEMA shop");
     await h.sql.query("UPDATE shop.moved SET v = 'two!' WHERE id = 2");
     await h.connector.until(waitForTopics([topic("moved")]));
     await h.collector.subscribe([topic("moved")]);
     await h.connector.until(
-      h.collector.waitFor("the update", () =>
-        h.collector.ofTopic(topic("moved")).some((e) => e.value?.op === "u"),
+      h.collector.waitFor(
+        "the update and the first row",
+        () =>
+          h.collector.ofTopic(topic("moved")).some((e) => e.value?.op === "u") &&
+          h.collector.ofTopic(topic("moved")).some((e) => e.key?.id === 1),
       ),
     );
     const rows = new Map(h.collector.ofTopic(topic("moved")).map((e) => [e.key?.id, e.value?.after]));
@@ -305,5 +321,89 @@ describe("a whole schema (publication FOR TABLES IN SCHEMA)", () => {
       { id: 2, v: "copy 2" },
       { id: 3, v: "copy 3" },
     ]);
+  });
+});
+
+describe("a table that joins the capture while it is written to", () => {
+  let h: Harness;
+  const topic = (table: string) => tableTopic(h.prefix, "shop", table);
+
+  beforeAll(async () => {
+    h = await open(
+      "joinbusy",
+      { include: ["shop.*"] },
+      `CREATE SCHEMA shop; CREATE TABLE shop.first (id int PRIMARY KEY); INSERT INTO shop.first VALUES (1);
+       CREATE SCHEMA other; CREATE TABLE other.busy (id int PRIMARY KEY, v int NOT NULL);
+       INSERT INTO other.busy SELECT g, 0 FROM generate_series(1, 400) g`,
+      { snapshot: { workers: 1, chunkRows: 1000, fetchRows: 500, incrementalChunkRows: 37 } },
+    );
+    await h.connector.until(waitForTopics([topic("first")]));
+    await h.collector.subscribe([topic("first")]);
+    await h.connector.until(h.collector.waitFor("the snapshot", () => h.collector.events.length === 1));
+  });
+
+  afterAll(async () => {
+    await close(h);
+  });
+
+  it("ends with the table's rows, each key's values never going back, while chunks race updates", async () => {
+    const writer = await connectPg(h.db.name);
+    try {
+      await writer.query("SET search_path = shop, other");
+      const writes = (async () => {
+        for (let i = 0; i < 400; i++) {
+          const id = 1 + ((i * 97) % 420);
+          await writer.query(
+            i % 7 === 0
+              ? `DELETE FROM busy WHERE id = ${id}`
+              : `INSERT INTO busy VALUES (${id}, 1) ON CONFLICT (id) DO UPDATE SET v = busy.v + 1`,
+          );
+        }
+      })();
+      await h.sql.query("ALTER TABLE other.busy SET SCHEMA shop");
+      await writes;
+    } finally {
+      await writer.end();
+    }
+    const { rows } = await h.sql.query<{ id: number; v: number }>("SELECT id, v FROM shop.busy ORDER BY id");
+    const expected = new Map(rows.map((row) => [row.id, row.v]));
+    await h.connector.until(waitForTopics([topic("busy")]));
+    await h.collector.subscribe([topic("busy")]);
+    const latest = () => {
+      const state = new Map<number, number>();
+      for (const event of h.collector.ofTopic(topic("busy"))) {
+        const id = Number(event.key?.id);
+        if (!event.value) continue;
+        if (event.value.after) state.set(id, Number(event.value.after.v));
+        else state.delete(id);
+      }
+      return state;
+    };
+    await h.connector.until(
+      h.collector.waitFor(
+        "the table's current rows",
+        () => latest().size === expected.size && [...expected].every(([id, v]) => latest().get(id) === v),
+        60_000,
+      ),
+    );
+    expect(latest()).toEqual(expected);
+    // A key's value only grows until it is deleted: an older image after a newer one is a regression.
+    const regressions: string[] = [];
+    const last = new Map<number, number>();
+    for (const event of h.collector.ofTopic(topic("busy"))) {
+      const id = Number(event.key?.id);
+      const after = event.value?.after;
+      if (!event.value) continue;
+      if (!after) {
+        last.delete(id);
+        continue;
+      }
+      const previous = last.get(id);
+      if (previous !== undefined && Number(after.v) < previous)
+        regressions.push(`${id}: ${previous} -> ${after.v}`);
+      last.set(id, Number(after.v));
+    }
+    expect(regressions).toEqual([]);
+    expect(h.collector.ofTopic(topic("busy")).some((e) => e.value?.op === "r")).toBe(true);
   });
 });

@@ -64,6 +64,16 @@ async function slotCount(): Promise<number> {
 }
 
 async function dropSlot(): Promise<void> {
+  // The walsender of a stopped connector may take a moment to exit and release the slot.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { rows } = await sql.query<{ active: boolean }>(
+      "SELECT active FROM pg_replication_slots WHERE slot_name = $1",
+      [`tributary_${prefix}`],
+    );
+    if (!rows[0]?.active || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   await sql.query("SELECT pg_drop_replication_slot($1)", [`tributary_${prefix}`]);
 }
 

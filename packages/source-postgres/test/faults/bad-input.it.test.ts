@@ -185,13 +185,9 @@ describe("bad input: coded errors before anything is written", () => {
     expect((await world.readAll([world.topic("t")])).length).toBe(before.length);
   });
 
-  // BUG: start-plan.ts:80 (slotProblem) calls a slot re-created when its confirmed_flush_lsn is
-  // *behind* the LSN recorded on `_offsets`; but a new slot starts at the current end of WAL, which
-  // is never behind anything confirmed before, so the check cannot fire. And since
-  // streaming/run-streaming.ts:53 records the LSN only every 5 s, after confirming it, "ahead of the
-  // record" is no sign either: the connector streams on from the new slot and silently loses
-  // what was committed in between.
-  it.fails("refuses to stream on when its slot was dropped and created again while it was stopped", async () => {
+  // A new slot starts at the end of WAL, ahead of the confirmation limit the source records on
+  // `_offsets` before each confirmation: that is how the source knows the slot is not its own.
+  it("refuses to stream on when its slot was dropped and created again while it was stopped", async () => {
     await using world = await FaultWorld.create("fault_reslot");
     await world.sql.query("CREATE TABLE public.t (id int PRIMARY KEY); INSERT INTO public.t VALUES (1)");
     const source = world.startSource();

@@ -143,6 +143,27 @@ describe("lost connections", () => {
     expect(ids.size).toBe(rows + 1);
   });
 
+  // A database's statement_timeout ended the snapshot's boundary scan of a big table (and every
+  // retry the same way): the source's own sessions turn it and lock_timeout off.
+  it("database-statement-timeout-ended-the-snapshot: a database's timeouts do not touch it", async () => {
+    await using world = await FaultWorld.create("fault_stmt");
+    const rows = 100_000;
+    await world.sql.query(`
+      CREATE TABLE public.big (id bigint PRIMARY KEY, label text NOT NULL);
+      INSERT INTO public.big SELECT g, repeat('x', 100) || g FROM generate_series(1, ${rows}) g;
+      ALTER DATABASE ${pg.escapeIdentifier(world.database)} SET statement_timeout = '5ms';
+      ALTER DATABASE ${pg.escapeIdentifier(world.database)} SET lock_timeout = '5ms';
+    `);
+    const source = world.startSource({ snapshot: { chunkRows: 20_000, fetchRows: 5_000 } });
+    expect((await source.waitForLog("snapshot done")).rows).toBe(rows);
+    await source.waitForLog("streaming");
+    expect(source.count(retried)).toBe(0);
+    await world.sql.query("INSERT INTO public.big VALUES (0, 'streamed')");
+    await world.waitUntilConfirmed({ source });
+    const ids = new Set((await world.readAll([world.topic("big")])).map((event) => Number(event.key?.id)));
+    expect(ids.size).toBe(rows + 1);
+  });
+
   it("keeps its heartbeat going when its admin connection is terminated", async () => {
     await using world = await FaultWorld.create("fault_admin");
     await world.sql.query(

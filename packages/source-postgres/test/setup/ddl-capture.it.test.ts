@@ -36,7 +36,14 @@ interface DdlRow {
   object_name: string | null;
   statement: string;
   columns:
-    | { name: string; type: string; nullable: boolean; default: string | null; generated: string | null }[]
+    | {
+        name: string;
+        type: string;
+        nullable: boolean;
+        default: string | null;
+        generated: string | null;
+        keyPosition: number | null;
+      }[]
     | null;
   object_oid: string | null;
   txid: string;
@@ -71,12 +78,14 @@ const column = (
   nullable = true,
   dflt: string | null = null,
   generated: string | null = null,
+  keyPosition: number | null = null,
 ) => ({
   name,
   type,
   nullable,
   default: dflt,
   generated,
+  keyPosition,
 });
 
 beforeAll(async () => {
@@ -122,7 +131,7 @@ describe("the DDL event trigger", () => {
     expect(table?.statement).toBe(statement);
     expect(table?.connector).toBe(config.name);
     expect(table?.columns).toEqual([
-      column("id", "integer", false, `nextval('"Mixed Case"."Order Items_id_seq"'::regclass)`),
+      column("id", "integer", false, `nextval('"Mixed Case"."Order Items_id_seq"'::regclass)`, null, 1),
       column("Name", "character varying(20)", false, "'x'::character varying"),
       column("price", "numeric(10,2)"),
       column("at", "timestamp(3) with time zone", true, "now()"),

@@ -170,6 +170,17 @@ describe("PgTypeCatalog", () => {
     );
   });
 
+  it("keeps a type pgoutput named but pg_type no longer has as a text type under that name", async () => {
+    const catalog = new PgTypeCatalog(new FakeConnection());
+    catalog.announce(777_777, "public", "gone mood");
+    await catalog.load([23, 777_777]);
+    expect(catalog.get(777_777)).toMatchObject({
+      kind: "pseudo",
+      sqlName: '"public"."gone mood"',
+      isArray: false,
+    });
+  });
+
   it("refuses get() before load() with TRB_USAGE naming the fix", () => {
     const catalog = new PgTypeCatalog(new FakeConnection());
     expect(() => catalog.get(23)).toThrow(/TRB_USAGE.*await catalog\.load\(\[23\]\)/);
