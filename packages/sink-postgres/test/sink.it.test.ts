@@ -34,8 +34,9 @@ import {
 } from "./support/connectors.js";
 
 const TABLES = ["orders", "lines", "audit", "docs"] as const;
-const SOURCE_ORIGIN = "dc1";
-const TARGET_ORIGIN = "dc2";
+// Replication origins are cluster-wide: a name of this run's own, so concurrent runs never share one.
+const SOURCE_ORIGIN = `dc1_${randomBytes(3).toString("hex")}`;
+const TARGET_ORIGIN = `dc2_${randomBytes(3).toString("hex")}`;
 
 let sourceDb: { name: string; drop(): Promise<void> };
 let targetDb: { name: string; drop(): Promise<void> };
@@ -419,6 +420,48 @@ describe("PostgreSQL sink", () => {
     expect(text).toMatch(/^tributary_sink_commit_to_apply_ms \d+$/m);
   });
 
+  it("stamps each transaction it applies under the replication origin with the source's commit time", async () => {
+    const commitTimes: string[] = [];
+    for (const line of [1, 2, 3]) {
+      await source.query("INSERT INTO shop.lines VALUES (737373, $1, 'stamped', 1, 0)", [line]);
+      const { rows } = await source.query<{ at: string }>(
+        "SELECT pg_xact_commit_timestamp(xmin)::text AS at FROM shop.lines WHERE order_id = 737373 AND line = $1",
+        [line],
+      );
+      commitTimes.push(rows[0]?.at ?? "");
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    await waitForSameRows("three stamped inserts");
+    const { rows } = await target.query<{ line: number; at: string; origin: string | null }>(
+      `SELECT line, (pg_xact_commit_timestamp_origin(t.xmin)).timestamp::text AS at, o.roname AS origin
+         FROM shop.lines AS t
+         LEFT JOIN pg_replication_origin AS o ON o.roident = (pg_xact_commit_timestamp_origin(t.xmin)).roident
+        WHERE order_id = 737373 ORDER BY line`,
+    );
+    // The event carries milliseconds: the target's commit time is the source's, truncated to them.
+    const toMs = (at: string) => new Date(at.replace(" ", "T").replace(/\+00$/, "Z")).getTime();
+    // One target transaction may apply several source transactions: it takes the last one's time.
+    const sourceMs = commitTimes.map(toMs);
+    const underOrigin = rows.filter((row) => row.origin === `tributary_${SOURCE_ORIGIN}`);
+    expect(underOrigin.map((row) => row.line)).toContain(3);
+    for (const row of underOrigin) {
+      const later = sourceMs.slice(row.line - 1);
+      expect(
+        later.some((ms) => Math.abs(ms - toMs(row.at)) <= 1),
+        `line ${row.line}: ${row.at} vs ${commitTimes}`,
+      ).toBe(true);
+    }
+    expect(
+      Math.abs(toMs(rows.find((row) => row.line === 3)?.at ?? "") - (sourceMs[2] as number)),
+    ).toBeLessThanOrEqual(1);
+    const { rows: progress } = await target.query<{ remote: string }>(
+      "SELECT remote_lsn::text AS remote FROM pg_replication_origin_status s JOIN pg_replication_origin o " +
+        "ON o.roident = s.local_id WHERE o.roname = $1",
+      [`tributary_${SOURCE_ORIGIN}`],
+    );
+    expect(progress[0]?.remote).not.toBe("0/0");
+  });
+
   it("marks each transaction with the replication origin of its changes, or else a marker row first", async () => {
     const { rows: origins } = await target.query<{ roname: string }>(
       "SELECT roname FROM pg_replication_origin WHERE roname = $1",
@@ -448,7 +491,9 @@ describe("PostgreSQL sink", () => {
       local.filter((row) => row.data.startsWith("table shop.")).map((row) => row.xid),
     )) {
       expect(first.get(xid)).toMatch(
-        /^table public\.tributary_origin_marker: (INSERT|UPDATE): .*origin\[text\]:'dc1'/,
+        new RegExp(
+          `^table public\\.tributary_origin_marker: (INSERT|UPDATE): .*origin\\[text\\]:'${SOURCE_ORIGIN}'`,
+        ),
       );
     }
   });

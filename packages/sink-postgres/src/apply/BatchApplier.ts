@@ -27,7 +27,7 @@ import type { SinkMetrics } from "../SinkMetrics.js";
 import type { Dialect } from "../sql/dialect.js";
 import type { TableModel } from "../table-model.js";
 import { selectOffsets, upsertOffset } from "../target/helper-sql.js";
-import type { OriginMarking } from "../target/OriginMarking.js";
+import type { OriginMarking, ReplayedPosition } from "../target/OriginMarking.js";
 import type { TargetConnection } from "../target/TargetConnection.js";
 import type { TargetTables } from "../target/TargetTables.js";
 import type { SinkRecord } from "./EventDecoder.js";
@@ -129,7 +129,7 @@ export class BatchApplier {
     // DDL first, each in its own committed transaction: the data transaction needs it in place.
     const models: TableModel[] = [];
     for (const run of runs) models.push(await this.prepare(run, group.origin));
-    const marker = await marking.prepare(group.origin);
+    const marker = await marking.prepare(group.origin, replayedPosition(group.records));
     const started = process.hrtime.bigint();
     const conflicts: ConflictCount[][] = [];
     try {
@@ -245,6 +245,20 @@ export class BatchApplier {
       );
     }
   }
+}
+
+/** The last source position and commit time among a transaction's records. */
+function replayedPosition(records: readonly SinkRecord[]): ReplayedPosition {
+  let lsn: bigint | null = null;
+  let commitTsMs: bigint | null = null;
+  for (const { value } of records) {
+    if (value === null) continue;
+    const source = value.source;
+    if (source.lsn !== null && (lsn === null || source.lsn > lsn)) lsn = source.lsn;
+    if (source.commitTsMs !== null && (commitTsMs === null || source.commitTsMs > commitTsMs))
+      commitTsMs = source.commitTsMs;
+  }
+  return { lsn, commitTsMs };
 }
 
 /** A failed statement, naming the table and the offsets it applied (never row values). */

@@ -16,6 +16,14 @@ import type { TargetConnection } from "./TargetConnection.js";
 
 export type MarkingMode = "replication-origin" | "marker-row";
 
+/** Where the changes a transaction applies were committed at their source. */
+export interface ReplayedPosition {
+  /** The source's LSN of the last change (PostgreSQL sources); null for others. */
+  lsn: bigint | null;
+  /** The source commit time of the last change; null for snapshot reads. */
+  commitTsMs: bigint | null;
+}
+
 /** SQLSTATE object_in_use: the replication origin is set up in another session. */
 const ORIGIN_IN_USE = "55006";
 
@@ -62,13 +70,13 @@ export class OriginMarking {
 
   /**
    * Call before BEGIN of a transaction applying changes of `origin` (null: it applies none).
-   * Returns the statement to run first inside the transaction, or null when the session's
-   * replication origin marks it.
+   * Returns the statement to run first inside the transaction: the marker row, or, under the
+   * session's replication origin, the replayed transaction's source position and commit time.
    */
-  async prepare(origin: string | null): Promise<SqlStatement | null> {
+  async prepare(origin: string | null, replayed: ReplayedPosition): Promise<SqlStatement | null> {
     if (origin === null) return null;
     if (this.currentMode === "marker-row") return this.marker(origin);
-    if (this.sessionOrigin === origin) return null;
+    if (this.sessionOrigin === origin) return replayedTransaction(replayed);
     const { connection, logger } = this.options;
     const name = replicationOriginName(origin);
     try {
@@ -79,7 +87,7 @@ export class OriginMarking {
       await connection.query(ensureReplicationOrigin(name));
       await connection.query(statement("SELECT pg_catalog.pg_replication_origin_session_setup($1)", [name]));
       this.sessionOrigin = origin;
-      return null;
+      return replayedTransaction(replayed);
     } catch (error) {
       const state = (error as { code?: unknown; severity?: unknown }).code;
       if (typeof (error as { severity?: unknown }).severity !== "string") throw error;
@@ -107,4 +115,22 @@ export class OriginMarking {
   private marker(origin: string): SqlStatement {
     return upsertOriginMarker(this.options.helperSchema, this.options.sink, origin);
   }
+}
+
+/**
+ * `pg_replication_origin_xact_setup` for each transaction, as PostgreSQL's own apply workers do:
+ * without it the session keeps the first transaction's commit time and stamps every later one
+ * with it (commit timestamps, `pg_replication_origin_status`), which the `newer` conflict policy
+ * and a source capturing this target would read.
+ */
+function replayedTransaction({ lsn, commitTsMs }: ReplayedPosition): SqlStatement {
+  return statement(
+    "SELECT pg_catalog.pg_replication_origin_xact_setup($1::pg_lsn, " +
+      "COALESCE($2::timestamptz, pg_catalog.clock_timestamp()))",
+    [lsnText(lsn ?? 0n), commitTsMs === null ? null : new Date(Number(commitTsMs)).toISOString()],
+  );
+}
+
+function lsnText(lsn: bigint): string {
+  return `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`;
 }

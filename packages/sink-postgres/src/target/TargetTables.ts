@@ -116,7 +116,7 @@ export class TargetTables {
     table: string,
   ): Promise<void> {
     const { connection, marking, replicaRole } = this.options;
-    const marker = await marking.prepare(origin);
+    const marker = await marking.prepare(origin, { lsn: null, commitTsMs: null });
     try {
       await connection.transaction(async () => {
         if (marker !== null) await connection.query(marker);
