@@ -87,6 +87,33 @@ const mappingSchema = z
   .prefault({})
   .describe("Target names of source schemas, tables and columns");
 
+const ddlOptionsSchema = z.object({
+  mode: z
+    .enum(["ignore", "apply"])
+    .default("ignore")
+    .describe(
+      "apply: apply the DDL a PostgreSQL source publishes on <prefix>._schema_changes (through the name mapping), in order with each table's data; ignore: only autoCreate/autoEvolve change target tables",
+    ),
+  drops: z
+    .boolean()
+    .default(false)
+    .describe(
+      "With mode apply, also apply DROP COLUMN and DROP TABLE (destructive; skipped and logged otherwise)",
+    ),
+  drainIntervalMs: z
+    .number()
+    .int()
+    .min(100)
+    .default(1_000)
+    .describe("How often schema changes no data follows (e.g. a DROP COLUMN) are looked at and applied"),
+});
+
+const ddlSchema = z
+  .union([z.enum(["ignore", "apply"]), ddlOptionsSchema])
+  .default("ignore")
+  .transform((ddl) => (typeof ddl === "string" ? ddlOptionsSchema.parse({ mode: ddl }) : ddl))
+  .describe("Source DDL: `ignore`, `apply`, or { mode, drops, drainIntervalMs }");
+
 export const postgresSinkConfigSchema = z
   .object({
     connector: z.enum(SINK_CONNECTORS),
@@ -108,6 +135,7 @@ export const postgresSinkConfigSchema = z
     target: targetSchema,
     autoCreate: z.boolean().default(true).describe("Create missing target tables from the writer schema"),
     autoEvolve: z.boolean().default(true).describe("Add columns a newer writer schema has"),
+    ddl: ddlSchema,
     mapping: mappingSchema,
     filters: filtersConfigSchema,
     errors: errorsConfigSchema,
@@ -151,6 +179,11 @@ export const postgresSinkConfigSchema = z
     http: httpConfigSchema(9465),
     retry: retryConfigSchema,
     log: logConfigSchema,
+  })
+  .refine((config) => config.ddl.mode === "ignore" || config.connector !== "polardb-sink", {
+    message:
+      "ddl: apply is not supported by polardb-sink yet (its Oracle-mode types differ); use ddl: ignore",
+    path: ["ddl"],
   })
   .transform((config) => ({
     ...config,

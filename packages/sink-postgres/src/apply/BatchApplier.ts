@@ -50,6 +50,8 @@ export interface BatchApplierOptions {
   logger: Logger;
   /** Once aborted, a batch stops after the transaction in progress. */
   signal: AbortSignal;
+  /** Runs before each transaction with its runs' records (`ddl: apply` applies the schema changes they follow). */
+  beforeTransaction?: (runs: readonly (readonly SinkRecord[])[]) => Promise<void>;
 }
 
 /** The recorded offset moved under this instance: thrown inside the transaction to roll it back. */
@@ -126,6 +128,7 @@ export class BatchApplier {
   ): Promise<boolean> {
     const { connection, marking, metrics, config } = this.options;
     const runs = splitBySchema(group.records);
+    await this.options.beforeTransaction?.(runs.map((run) => run.records));
     // DDL first, each in its own committed transaction: the data transaction needs it in place.
     const models: TableModel[] = [];
     for (const run of runs) models.push(await this.prepare(run, group.origin));
