@@ -89,6 +89,8 @@ export async function runSinkSession(options: SinkSessionOptions): Promise<Sessi
       partitionsConsumedConcurrently: 1,
       minBytes: FETCH_MIN_BYTES,
       maxWaitTimeMs: config.batch.maxWaitMs,
+      sessionTimeoutMs: config.consumer.sessionTimeoutMs,
+      heartbeatIntervalMs: config.consumer.heartbeatIntervalMs,
     });
     subscriber = consumer;
     const conflicts = await ConflictDetector.open({ config, connection, dialect, logger });

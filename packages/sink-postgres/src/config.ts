@@ -169,6 +169,30 @@ export const postgresSinkConfigSchema = z
       })
       .prefault({}),
     conflicts: conflictsConfigSchema,
+    consumer: z
+      .object({
+        sessionTimeoutMs: z
+          .number()
+          .int()
+          .min(6_000)
+          .default(10_000)
+          .describe(
+            "How long the consumer group waits for a silent instance before reassigning its partitions: after a crash (kill -9) the restarted sink waits this long. At least the broker's group.min.session.timeout.ms (6000 by default)",
+          ),
+        heartbeatIntervalMs: z
+          .number()
+          .int()
+          .min(100)
+          .default(1_000)
+          .describe(
+            "How often the sink heartbeats to its consumer group, also while applying a batch; well under sessionTimeoutMs",
+          ),
+      })
+      .refine((consumer) => consumer.heartbeatIntervalMs * 3 <= consumer.sessionTimeoutMs, {
+        message: "expected heartbeatIntervalMs to be at most a third of sessionTimeoutMs",
+      })
+      .prefault({})
+      .describe("Consumer group membership"),
     helperSchema: z
       .string()
       .min(1)
