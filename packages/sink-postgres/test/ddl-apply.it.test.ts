@@ -11,6 +11,7 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteTopics, uniqueName } from "../../../test/support/kafka.js";
 import { connectPg, scratchDatabase, TARGET_PORT } from "../../../test/support/postgres.js";
+import type { PostgresSinkConfig } from "../src/index.js";
 import {
   metricValue,
   type Running,
@@ -28,6 +29,7 @@ let source: pg.Client;
 let target: pg.Client;
 let prefix: string;
 let sourceConnector: Running | undefined;
+let config: PostgresSinkConfig;
 let sink: (Running & { registry: import("prom-client").Registry }) | undefined;
 
 const COLUMN_MAPPING: Record<string, string> = { "items.name": "title" };
@@ -98,7 +100,7 @@ beforeAll(async () => {
   `);
   sourceConnector = startSource(sourceConfig(sourceDb.name, prefix, "dc1"));
   await sourceConnector.until(waitForTopics([tableTopic(prefix, "shop", "items")]));
-  const config = sinkConfig(uniqueName("ddl_replica"), prefix, targetDb.name, {
+  config = sinkConfig(uniqueName("ddl_replica"), prefix, targetDb.name, {
     autoEvolve: false,
     ddl: { mode: "apply", drops: true, drainIntervalMs: 200 },
     topics: { pattern: `^${prefix.replaceAll(".", "\\.")}\\.`, refreshIntervalMs: 500 },
@@ -186,5 +188,53 @@ describe("ddl: apply", () => {
     );
     await waitForSameTable("renamed", "RENAME TABLE");
     expect(await structureOf(target, "replica", "fresh")).toBeNull();
+  });
+
+  it("applies schema changes made while a stream of writes goes on, losing no write", async () => {
+    await source.query("CREATE TABLE shop.stream (id int PRIMARY KEY, v int NOT NULL)");
+    const writer = await connectPg(sourceDb.name);
+    const stream = writer.query(`
+      DO $$ BEGIN
+        FOR i IN 1..1500 LOOP
+          INSERT INTO shop.stream (id, v) VALUES (i, i);
+          UPDATE shop.stream SET v = v + 1 WHERE id = i / 2 + 1;
+          COMMIT;
+          PERFORM pg_sleep(0.002);
+        END LOOP;
+      END $$`);
+    try {
+      const step = async (ddl: string) => {
+        await source.query(ddl);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      };
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await step("ALTER TABLE shop.stream ADD COLUMN extra int DEFAULT 5");
+      await step("UPDATE shop.stream SET extra = id WHERE id % 3 = 0");
+      await step("ALTER TABLE shop.stream RENAME COLUMN extra TO extra2");
+      await step("ALTER TABLE shop.stream ALTER COLUMN extra2 TYPE bigint, ALTER COLUMN v TYPE bigint");
+      await step("ALTER TABLE shop.stream ADD COLUMN note text DEFAULT 'n'");
+      await step("ALTER TABLE shop.stream DROP COLUMN extra2");
+      await stream;
+    } finally {
+      await writer.end();
+    }
+    await waitForSameTable("stream", "schema changes during a stream of writes");
+  });
+
+  it("applies each schema change once: a restarted sink re-reads the topic and applies none again", async () => {
+    await sink?.stop();
+    sink = startSink(config);
+    await source.query(
+      "INSERT INTO shop.stream (id, v) VALUES (100000, 1); INSERT INTO shop.renamed VALUES (52, 2, '{}')",
+    );
+    await waitForSameTable("stream", "the restart");
+    await waitForSameTable("renamed", "the restart");
+    await waitForSameTable("items", "the restart");
+    expect(await metricValue(sink.registry, "tributary_sink_ddl_total")).toBe(0);
+    const { rows } = await target.query<{ n: string }>(
+      "SELECT count(*) AS n FROM public.tributary_ddl_offsets WHERE sink = $1",
+      [config.name],
+    );
+    expect(Number(rows[0]?.n)).toBeGreaterThanOrEqual(3);
   });
 });

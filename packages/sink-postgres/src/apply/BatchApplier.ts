@@ -23,6 +23,7 @@ import { planApply } from "../apply-plan.js";
 import { reduceBatch } from "../batch-reduction.js";
 import type { PostgresSinkConfig } from "../config.js";
 import type { CheckedRun, ConflictCount, ConflictDetector } from "../conflicts/ConflictDetector.js";
+import { splitAtSchemaChanges } from "../ddl/split-at-schema-changes.js";
 import type { SinkMetrics } from "../SinkMetrics.js";
 import type { Dialect } from "../sql/dialect.js";
 import type { TableModel } from "../table-model.js";
@@ -102,13 +103,17 @@ export class BatchApplier {
       if (this.options.signal.aborted) break;
       const chunk = records.slice(start, start + this.options.config.batch.maxEvents);
       const intake = await this.options.intake.take(chunk);
-      for (const group of groupByOrigin(intake.records, this.options.config.origin)) {
-        if (!(await this.applyGroup(topic, partition, group, position))) {
-          await this.reposition(topic, partition);
-          return;
+      for (const whole of groupByOrigin(intake.records, this.options.config.origin)) {
+        // ddl: apply — a schema change between two runs is applied between their transactions.
+        const groups = this.options.beforeTransaction ? splitAtSchemaChanges(whole) : [whole];
+        for (const group of groups) {
+          if (!(await this.applyGroup(topic, partition, group, position))) {
+            await this.reposition(topic, partition);
+            return;
+          }
+          position = group.nextOffset;
+          this.positions.set(key, position);
         }
-        position = group.nextOffset;
-        this.positions.set(key, position);
       }
       if (intake.stop !== null) {
         if (position !== null && position !== durableBefore)

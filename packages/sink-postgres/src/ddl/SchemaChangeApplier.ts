@@ -174,7 +174,10 @@ export class SchemaChangeApplier {
       if (this.seen.has(key)) continue;
       await this.exclusive(async () => {
         await this.catchUp();
-        if (!this.pending.some((change) => change.sourceTable === `${schema}.${table}`)) {
+        const before = (change: PendingChange) =>
+          change.sourceTable === `${schema}.${table}` &&
+          (lsn === null || change.lsn === null || change.lsn <= lsn);
+        if (!this.pending.some(before)) {
           await sleep(SAME_REQUEST_GRACE_MS);
           await this.catchUp();
         }
