@@ -12,7 +12,13 @@ import { tableTopic } from "@tributary/core";
 import kafkajs from "kafkajs";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteTopics, quietLogger, testKafka, uniqueName } from "../../../test/support/kafka.js";
+import {
+  deleteTopics,
+  quietLogger,
+  testKafka,
+  uniqueName,
+  waitForTopics,
+} from "../../../test/support/kafka.js";
 import { connectPg, scratchDatabase, TARGET_PORT } from "../../../test/support/postgres.js";
 import { CliProcess } from "../../../test/support/source-process.js";
 import { PostgresSourceConnector, postgresSourceConfigSchema } from "../../source-postgres/src/index.js";
@@ -90,6 +96,8 @@ beforeAll(async () => {
     controller.abort();
     await running.catch(() => undefined);
   };
+  // A sink started before all its named topics exist applies the others until its next topic refresh.
+  await waitForTopics(["ticks", "counters", "bag"].map((table) => tableTopic(prefix, "shop", table)));
   sinkConfig = {
     connector: "postgres-sink",
     name: group,
