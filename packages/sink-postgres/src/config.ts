@@ -112,7 +112,10 @@ const ddlSchema = z
   .union([z.enum(["ignore", "apply"]), ddlOptionsSchema])
   .default("ignore")
   .transform((ddl) => (typeof ddl === "string" ? ddlOptionsSchema.parse({ mode: ddl }) : ddl))
-  .describe("Source DDL: `ignore`, `apply`, or { mode, drops, drainIntervalMs }");
+  .describe(
+    "Source DDL from <prefix>._schema_changes: `ignore`, `apply` (applied through the name mapping, in order with each table's data), " +
+      "or { mode: ignore|apply, drops: false (true also applies DROP COLUMN and DROP TABLE), drainIntervalMs: 1000 (how often changes no write follows are applied) }",
+  );
 
 export const postgresSinkConfigSchema = z
   .object({
