@@ -23,6 +23,8 @@ import {
   waitForTopics,
 } from "./support/connectors.js";
 
+/** Unique: replication origins are shared by every test on the target cluster. */
+const sourceOrigin = uniqueName("origin");
 let sourceDb: { name: string; drop(): Promise<void> };
 let targetDb: { name: string; drop(): Promise<void> };
 let source: pg.Client;
@@ -98,7 +100,7 @@ beforeAll(async () => {
     CREATE TABLE shop.items (id int PRIMARY KEY, name text NOT NULL, note text, price numeric(10,2));
     INSERT INTO shop.items SELECT g, 'item ' || g, CASE WHEN g % 2 = 0 THEN 'n' || g END, g * 1.5 FROM generate_series(1, 200) g;
   `);
-  sourceConnector = startSource(sourceConfig(sourceDb.name, prefix, "dc1"));
+  sourceConnector = startSource(sourceConfig(sourceDb.name, prefix, sourceOrigin));
   await sourceConnector.until(waitForTopics([tableTopic(prefix, "shop", "items")]));
   config = sinkConfig(uniqueName("ddl_replica"), prefix, targetDb.name, {
     autoEvolve: false,
@@ -113,7 +115,10 @@ afterAll(async () => {
   await sink?.stop();
   await sourceConnector?.stop();
   await source?.end();
-  await target?.query("SELECT pg_replication_origin_drop('tributary_dc1')").catch(() => undefined);
+  // The sink created the replication origin of the source's origin: a cluster-wide object, unique to this file.
+  await target
+    ?.query("SELECT pg_replication_origin_drop($1)", [`tributary_${sourceOrigin}`])
+    .catch(() => undefined);
   await target?.end();
   await sourceDb?.drop();
   await targetDb?.drop();

@@ -36,6 +36,8 @@ const BY_DESIGN: Readonly<Record<string, string>> = {
 /** Gap: the multirange type of a user range type is not recreated (the column becomes text). */
 const MULTIRANGE_GAP = "c_floatmultirange";
 
+/** Unique: replication origins are shared by every test on the target cluster. */
+const sourceOrigin = uniqueName("origin");
 let sourceDb: { name: string; drop(): Promise<void> };
 let targetDb: { name: string; drop(): Promise<void> };
 let source: pg.Client;
@@ -125,7 +127,7 @@ beforeAll(async () => {
   await source.query(`CREATE TABLE shop.zoo (id int4 PRIMARY KEY, ${ZOO_COLUMNS_SQL})`);
   await insertZooRows(1);
   prefix = uniqueName("zoo");
-  sourceConnector = startSource(sourceConfig(sourceDb.name, prefix, "dc1"));
+  sourceConnector = startSource(sourceConfig(sourceDb.name, prefix, sourceOrigin));
   await sourceConnector.until(waitForTopics([tableTopic(prefix, "shop", "zoo")]));
   sink = startSink(sinkConfig(uniqueName("zoo_replica"), prefix, targetDb.name));
 });
@@ -134,7 +136,10 @@ afterAll(async () => {
   await sink?.stop();
   await sourceConnector?.stop();
   await source?.end();
-  await target?.query("SELECT pg_replication_origin_drop('tributary_dc1')").catch(() => undefined);
+  // The sink created the replication origin of the source's origin: a cluster-wide object, unique to this file.
+  await target
+    ?.query("SELECT pg_replication_origin_drop($1)", [`tributary_${sourceOrigin}`])
+    .catch(() => undefined);
   await target?.end();
   await sourceDb?.drop();
   await targetDb?.drop();
