@@ -3,12 +3,22 @@
  * with `kill -9` while applying a stream of transactions and started again, it neither loses
  * nor repeats a change (identical rows of a keyless table would show a repeat); on SIGTERM it
  * finishes its transaction and exits 0 with the consumer group's offsets committed.
+ *
+ * Killed repeatedly, at random moments, while a keyless table (replica identity FULL) takes
+ * inserts of identical rows, updates and deletes of one of several identical rows, the target
+ * still ends equal to the source as a multiset: each identical row exactly as often.
  */
 import { tableTopic } from "@tributary/core";
 import kafkajs from "kafkajs";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteTopics, quietLogger, testKafka, uniqueName } from "../../../test/support/kafka.js";
+import {
+  deleteTopics,
+  quietLogger,
+  testKafka,
+  uniqueName,
+  waitForTopics,
+} from "../../../test/support/kafka.js";
 import { connectPg, scratchDatabase, TARGET_PORT } from "../../../test/support/postgres.js";
 import { CliProcess } from "../../../test/support/source-process.js";
 import { PostgresSourceConnector, postgresSourceConfigSchema } from "../../source-postgres/src/index.js";
@@ -63,6 +73,8 @@ beforeAll(async () => {
     CREATE TABLE shop.ticks (n int, at text);
     ALTER TABLE shop.ticks REPLICA IDENTITY FULL;
     CREATE TABLE shop.counters (id int PRIMARY KEY, value bigint NOT NULL);
+    CREATE TABLE shop.bag (k int, label text, n int);
+    ALTER TABLE shop.bag REPLICA IDENTITY FULL;
     INSERT INTO shop.counters SELECT g, 0 FROM generate_series(1, 10) g;
   `);
   const controller = new AbortController();
@@ -84,13 +96,19 @@ beforeAll(async () => {
     controller.abort();
     await running.catch(() => undefined);
   };
+  // A sink started before all its named topics exist applies the others until its next topic refresh.
+  await waitForTopics(["ticks", "counters", "bag"].map((table) => tableTopic(prefix, "shop", table)));
   sinkConfig = {
     connector: "postgres-sink",
     name: group,
     kafka: { brokers: testKafka.brokers },
-    topics: { names: [tableTopic(prefix, "shop", "ticks"), tableTopic(prefix, "shop", "counters")] },
+    topics: {
+      names: ["ticks", "counters", "bag"].map((table) => tableTopic(prefix, "shop", table)),
+    },
     target: { host: "127.0.0.1", port: TARGET_PORT, user: "postgres", database: targetDb.name },
     batch: { maxWaitMs: 20, maxEvents: 50 },
+    // The restarted member waits this long for the group to drop the killed one (kafkajs: 30 s).
+    consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 },
     http: { enabled: false },
     log: { level: "info" },
   };
@@ -109,7 +127,7 @@ afterAll(async () => {
   await targetDb?.drop();
   if (prefix) {
     await deleteTopics(
-      ["ticks", "counters"]
+      ["ticks", "counters", "bag"]
         .map((t) => tableTopic(prefix, "shop", t))
         .concat([`${prefix}._schemas`, `${prefix}._offsets`]),
     );
@@ -178,5 +196,64 @@ describe("tributary sink", () => {
     } finally {
       await admin.disconnect();
     }
+  });
+
+  it("survives repeated kill -9 at random moments into a keyless table: the target equals the source as a multiset", async () => {
+    let sink = startSink();
+    await sink.waitForLog("applying topics");
+    const writer = await connectPg(sourceDb.name);
+    // Identical rows (k % 7 of each label), updates and deletes of just one of several identical rows.
+    const stream = writer.query(`
+      DO $$ BEGIN
+        FOR i IN 1..5000 LOOP
+          INSERT INTO shop.bag VALUES (i % 7, 'same', 0), (i % 7, 'same', 0);
+          IF i % 3 = 0 THEN
+            UPDATE shop.bag SET n = n + 1 WHERE ctid = (SELECT ctid FROM shop.bag WHERE k = i % 7 AND n = 0 LIMIT 1);
+          END IF;
+          IF i % 5 = 0 THEN
+            DELETE FROM shop.bag WHERE ctid = (SELECT ctid FROM shop.bag WHERE k = (i + 1) % 7 LIMIT 1);
+          END IF;
+          COMMIT;
+          PERFORM pg_sleep(0.006);
+        END LOOP;
+      END $$`);
+    let streaming = true;
+    const done = stream.finally(() => {
+      streaming = false;
+    });
+    done.catch(() => undefined);
+    const restarts: number[] = [];
+    const killedDuringStream: boolean[] = [];
+    try {
+      // The stream lasts at least 30 s (5000 × 6 ms of sleep): longer than three kill-and-restart rounds.
+      for (let kill = 0; kill < 3; kill++) {
+        const applied = await count(target, "SELECT count(*) AS n FROM shop.bag").catch(() => 0);
+        await until(
+          "the sink to apply more",
+          async () => (await count(target, "SELECT count(*) AS n FROM shop.bag").catch(() => 0)) > applied,
+        );
+        // A random moment: anywhere in the next 0-1.5 s of applying.
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 1_500)));
+        expect(await sink.kill9()).toEqual({ code: null, signal: "SIGKILL" });
+        killedDuringStream.push(streaming);
+        const restarted = Date.now();
+        sink = startSink();
+        await sink.waitForLog((line) => line.msg.startsWith("partitions assigned"), { timeoutMs: 60_000 });
+        restarts.push(Date.now() - restarted);
+      }
+      await done;
+    } finally {
+      await writer.end();
+    }
+    expect(killedDuringStream).toEqual([true, true, true]);
+    await until("the last sink to catch up", () => sameRows("bag"));
+    const duplicates = await count(
+      target,
+      "SELECT count(*) AS n FROM (SELECT 1 FROM shop.bag GROUP BY k, label, n HAVING count(*) > 1) d",
+    );
+    expect(duplicates).toBeGreaterThan(0);
+    // Measured, not asserted: with a 6 s session timeout a restarted sink gets its partitions in about that.
+    process.stdout.write(`[sink.it] kill -9 → partitions assigned again after ${restarts.join(", ")} ms\n`);
+    expect(await sink.stop()).toEqual({ code: 0, signal: null });
   });
 });

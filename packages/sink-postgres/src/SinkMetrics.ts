@@ -12,6 +12,7 @@ export class SinkMetrics {
   readonly deadLetters: Counter<"topic" | "code">;
   readonly conflicts: Counter<"table" | "kind" | "resolution">;
   readonly copiedRows: Counter<"table">;
+  readonly ddlSkipped: Counter<"kind">;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -45,7 +46,7 @@ export class SinkMetrics {
     });
     this.ddl = new Counter({
       name: "tributary_sink_ddl_total",
-      help: "Target tables created (autoCreate) and evolved (autoEvolve)",
+      help: "Target tables created (autoCreate) and evolved (autoEvolve), and source schema changes applied (ddl: apply), by kind",
       labelNames: ["table", "kind"],
       registers,
     });
@@ -73,6 +74,12 @@ export class SinkMetrics {
       name: "tributary_sink_rows_copied_total",
       help: "Rows sent to the target with COPY (large batches: staged and merged, or inserted straight)",
       labelNames: ["table"],
+      registers,
+    });
+    this.ddlSkipped = new Counter({
+      name: "tributary_sink_ddl_skipped_total",
+      help: "Parts of source schema changes not applied (ddl: apply), by kind: destructive ones without ddl.drops, user types, indexes, constraints",
+      labelNames: ["kind"],
       registers,
     });
   }

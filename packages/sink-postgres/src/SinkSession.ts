@@ -11,6 +11,7 @@ import { createRecordIntake } from "./apply/create-intake.js";
 import { EventDecoder } from "./apply/EventDecoder.js";
 import type { PostgresSinkConfig } from "./config.js";
 import { ConflictDetector } from "./conflicts/ConflictDetector.js";
+import { startSchemaChanges } from "./ddl/start-schema-changes.js";
 import type { SinkMetrics } from "./SinkMetrics.js";
 import { ensureSchema } from "./sql/postgres-types.js";
 import { qualifiedName, type SqlStatement, statement } from "./sql/sql-text.js";
@@ -67,6 +68,7 @@ export async function runSinkSession(options: SinkSessionOptions): Promise<Sessi
     logger,
   });
   let subscriber: KafkaEventSubscriber | undefined;
+  let schemaChanges: { stop(): Promise<void> } | undefined;
   try {
     const { dialect, checkTable } = await options.sinkDialect.open({
       query: async <R extends pg.QueryResultRow>(sql: SqlStatement) => (await connection.query<R>(sql)).rows,
@@ -87,9 +89,21 @@ export async function runSinkSession(options: SinkSessionOptions): Promise<Sessi
       partitionsConsumedConcurrently: 1,
       minBytes: FETCH_MIN_BYTES,
       maxWaitTimeMs: config.batch.maxWaitMs,
+      sessionTimeoutMs: config.consumer.sessionTimeoutMs,
+      heartbeatIntervalMs: config.consumer.heartbeatIntervalMs,
     });
     subscriber = consumer;
     const conflicts = await ConflictDetector.open({ config, connection, dialect, logger });
+    const ddl = await startSchemaChanges({
+      config,
+      topics: topics.selected,
+      admin,
+      decoder,
+      createSubscriber,
+      metrics: options.metrics,
+      logger,
+    });
+    schemaChanges = ddl;
     const applier = new BatchApplier({
       config,
       connection,
@@ -113,6 +127,7 @@ export async function runSinkSession(options: SinkSessionOptions): Promise<Sessi
       metrics: options.metrics,
       logger,
       signal: options.signal,
+      ...(ddl === undefined ? {} : { beforeTransaction: (runs) => ddl.beforeRuns(runs) }),
     });
     logger.info({ topics: topics.selected, group: config.name }, "applying topics");
     await consumer.start({
@@ -138,6 +153,7 @@ export async function runSinkSession(options: SinkSessionOptions): Promise<Sessi
     await subscriber
       ?.stop()
       .catch((error: unknown) => logger.warn({ err: error }, "stopping the consumer failed"));
+    await schemaChanges?.stop().catch(() => undefined);
     await decoder.close().catch(() => undefined);
     await closeIntake().catch(() => undefined);
     await admin.close().catch(() => undefined);

@@ -87,6 +87,36 @@ const mappingSchema = z
   .prefault({})
   .describe("Target names of source schemas, tables and columns");
 
+const ddlOptionsSchema = z.object({
+  mode: z
+    .enum(["ignore", "apply"])
+    .default("ignore")
+    .describe(
+      "apply: apply the DDL a PostgreSQL source publishes on <prefix>._schema_changes (through the name mapping), in order with each table's data; ignore: only autoCreate/autoEvolve change target tables",
+    ),
+  drops: z
+    .boolean()
+    .default(false)
+    .describe(
+      "With mode apply, also apply DROP COLUMN and DROP TABLE (destructive; skipped and logged otherwise)",
+    ),
+  drainIntervalMs: z
+    .number()
+    .int()
+    .min(100)
+    .default(1_000)
+    .describe("How often schema changes no data follows (e.g. a DROP COLUMN) are looked at and applied"),
+});
+
+const ddlSchema = z
+  .union([z.enum(["ignore", "apply"]), ddlOptionsSchema])
+  .default("ignore")
+  .transform((ddl) => (typeof ddl === "string" ? ddlOptionsSchema.parse({ mode: ddl }) : ddl))
+  .describe(
+    "Source DDL from <prefix>._schema_changes: `ignore`, `apply` (applied through the name mapping, in order with each table's data), " +
+      "or { mode: ignore|apply, drops: false (true also applies DROP COLUMN and DROP TABLE), drainIntervalMs: 1000 (how often changes no write follows are applied) }",
+  );
+
 export const postgresSinkConfigSchema = z
   .object({
     connector: z.enum(SINK_CONNECTORS),
@@ -108,6 +138,7 @@ export const postgresSinkConfigSchema = z
     target: targetSchema,
     autoCreate: z.boolean().default(true).describe("Create missing target tables from the writer schema"),
     autoEvolve: z.boolean().default(true).describe("Add columns a newer writer schema has"),
+    ddl: ddlSchema,
     mapping: mappingSchema,
     filters: filtersConfigSchema,
     errors: errorsConfigSchema,
@@ -141,6 +172,30 @@ export const postgresSinkConfigSchema = z
       })
       .prefault({}),
     conflicts: conflictsConfigSchema,
+    consumer: z
+      .object({
+        sessionTimeoutMs: z
+          .number()
+          .int()
+          .min(6_000)
+          .default(10_000)
+          .describe(
+            "How long the consumer group waits for a silent instance before reassigning its partitions: after a crash (kill -9) the restarted sink waits this long. At least the broker's group.min.session.timeout.ms (6000 by default)",
+          ),
+        heartbeatIntervalMs: z
+          .number()
+          .int()
+          .min(100)
+          .default(1_000)
+          .describe(
+            "How often the sink heartbeats to its consumer group, also while applying a batch; well under sessionTimeoutMs",
+          ),
+      })
+      .refine((consumer) => consumer.heartbeatIntervalMs * 3 <= consumer.sessionTimeoutMs, {
+        message: "expected heartbeatIntervalMs to be at most a third of sessionTimeoutMs",
+      })
+      .prefault({})
+      .describe("Consumer group membership"),
     helperSchema: z
       .string()
       .min(1)
@@ -151,6 +206,11 @@ export const postgresSinkConfigSchema = z
     http: httpConfigSchema(9465),
     retry: retryConfigSchema,
     log: logConfigSchema,
+  })
+  .refine((config) => config.ddl.mode === "ignore" || config.connector !== "polardb-sink", {
+    message:
+      "ddl: apply is not supported by polardb-sink yet (its Oracle-mode types differ); use ddl: ignore",
+    path: ["ddl"],
   })
   .transform((config) => ({
     ...config,

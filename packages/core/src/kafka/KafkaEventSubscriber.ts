@@ -21,6 +21,14 @@ export interface KafkaSubscriberOptions {
   minBytes?: number;
   /** Longest time the broker holds a fetch waiting for `minBytes` (default 5000). */
   maxWaitTimeMs?: number;
+  /**
+   * How long the group waits for a silent member before giving its partitions to others
+   * (kafkajs default 30000; the broker's group.min.session.timeout.ms, 6000 by default, is the
+   * lowest). A member killed without leaving holds its partitions this long.
+   */
+  sessionTimeoutMs?: number;
+  /** How often the member heartbeats, also while a batch is being handled (kafkajs default 3000). */
+  heartbeatIntervalMs?: number;
 }
 
 /**
@@ -62,6 +70,12 @@ export class KafkaEventSubscriber implements EventSubscriber {
       maxBytes: this.config.maxMessageBytes,
       ...(this.options.minBytes === undefined ? {} : { minBytes: this.options.minBytes }),
       ...(this.options.maxWaitTimeMs === undefined ? {} : { maxWaitTimeInMs: this.options.maxWaitTimeMs }),
+      ...(this.options.sessionTimeoutMs === undefined
+        ? {}
+        : { sessionTimeout: this.options.sessionTimeoutMs }),
+      ...(this.options.heartbeatIntervalMs === undefined
+        ? {}
+        : { heartbeatInterval: this.options.heartbeatIntervalMs }),
       retry: { retries: 5, restartOnFailure: async () => false },
     });
     this.consumer = consumer;
@@ -159,6 +173,12 @@ export class KafkaEventSubscriber implements EventSubscriber {
     const handled = options.onBatch(recordBatch);
     const tracked = handled.catch(() => undefined);
     this.inFlight.add(tracked);
+    // kafkajs heartbeats only between batches: keep the membership alive through a long one, so a
+    // short session timeout only ever drops a member that is really gone.
+    const beating = setInterval(
+      () => void heartbeat().catch(() => undefined),
+      this.options.heartbeatIntervalMs ?? 3_000,
+    );
     try {
       await handled;
     } catch (error) {
@@ -166,6 +186,7 @@ export class KafkaEventSubscriber implements EventSubscriber {
       // Leave the batch unresolved so nothing past it counts as consumed.
       throw error;
     } finally {
+      clearInterval(beating);
       this.inFlight.delete(tracked);
     }
     await heartbeat();

@@ -23,6 +23,7 @@ import { planApply } from "../apply-plan.js";
 import { reduceBatch } from "../batch-reduction.js";
 import type { PostgresSinkConfig } from "../config.js";
 import type { CheckedRun, ConflictCount, ConflictDetector } from "../conflicts/ConflictDetector.js";
+import { splitAtSchemaChanges } from "../ddl/split-at-schema-changes.js";
 import type { SinkMetrics } from "../SinkMetrics.js";
 import type { Dialect } from "../sql/dialect.js";
 import type { TableModel } from "../table-model.js";
@@ -50,6 +51,8 @@ export interface BatchApplierOptions {
   logger: Logger;
   /** Once aborted, a batch stops after the transaction in progress. */
   signal: AbortSignal;
+  /** Runs before each transaction with its runs' records (`ddl: apply` applies the schema changes they follow). */
+  beforeTransaction?: (runs: readonly (readonly SinkRecord[])[]) => Promise<void>;
 }
 
 /** The recorded offset moved under this instance: thrown inside the transaction to roll it back. */
@@ -100,13 +103,17 @@ export class BatchApplier {
       if (this.options.signal.aborted) break;
       const chunk = records.slice(start, start + this.options.config.batch.maxEvents);
       const intake = await this.options.intake.take(chunk);
-      for (const group of groupByOrigin(intake.records, this.options.config.origin)) {
-        if (!(await this.applyGroup(topic, partition, group, position))) {
-          await this.reposition(topic, partition);
-          return;
+      for (const whole of groupByOrigin(intake.records, this.options.config.origin)) {
+        // ddl: apply — a schema change between two runs is applied between their transactions.
+        const groups = this.options.beforeTransaction ? splitAtSchemaChanges(whole) : [whole];
+        for (const group of groups) {
+          if (!(await this.applyGroup(topic, partition, group, position))) {
+            await this.reposition(topic, partition);
+            return;
+          }
+          position = group.nextOffset;
+          this.positions.set(key, position);
         }
-        position = group.nextOffset;
-        this.positions.set(key, position);
       }
       if (intake.stop !== null) {
         if (position !== null && position !== durableBefore)
@@ -126,6 +133,7 @@ export class BatchApplier {
   ): Promise<boolean> {
     const { connection, marking, metrics, config } = this.options;
     const runs = splitBySchema(group.records);
+    await this.options.beforeTransaction?.(runs.map((run) => run.records));
     // DDL first, each in its own committed transaction: the data transaction needs it in place.
     const models: TableModel[] = [];
     for (const run of runs) models.push(await this.prepare(run, group.origin));

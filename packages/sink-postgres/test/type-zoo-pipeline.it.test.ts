@@ -1,0 +1,186 @@
+/**
+ * Every type through the whole pipeline (issue 4, point 10): a table with a column of each type
+ * of the source's type zoo (`type-zoo-columns.ts`: edge values, NaN and infinities, arrays of
+ * two dimensions, enums, domains, composites, ranges, geometry…) goes from PostgreSQL (5432)
+ * through the source, Kafka and the sink into PostgreSQL (5433), by snapshot and live. The
+ * table autoCreate makes must have exactly the source's column types (format_type, user types
+ * qualified), and every row must read the same on both sides as `t::text`, after the snapshot,
+ * after live inserts, and after updates and deletes.
+ */
+import { tableTopic } from "@tributary/core";
+import type pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deleteTopics, uniqueName } from "../../../test/support/kafka.js";
+import { connectPg, scratchDatabase, TARGET_PORT } from "../../../test/support/postgres.js";
+import { ZOO, ZOO_COLUMNS_SQL, ZOO_TYPES_SQL } from "../../source-postgres/test/support/type-zoo-columns.js";
+import {
+  type Running,
+  sinkConfig,
+  sourceConfig,
+  startSink,
+  startSource,
+  topicsOf,
+  waitForTopics,
+} from "./support/connectors.js";
+
+/**
+ * Where the target's type differs from the source's by design: a domain becomes its base type
+ * (the source does not send a domain's constraints; postgres-types.ts).
+ */
+const BY_DESIGN: Readonly<Record<string, string>> = {
+  c_price: "numeric(12,2)",
+  c_cheap: "numeric(12,2)",
+  c_price_array: "numeric(12,2)[]",
+  c_posint: "integer",
+};
+/** Gap: the multirange type of a user range type is not recreated (the column becomes text). */
+const MULTIRANGE_GAP = "c_floatmultirange";
+
+/** Unique: replication origins are shared by every test on the target cluster. */
+const sourceOrigin = uniqueName("origin");
+let sourceDb: { name: string; drop(): Promise<void> };
+let targetDb: { name: string; drop(): Promise<void> };
+let source: pg.Client;
+let target: pg.Client;
+let prefix: string;
+let sourceConnector: Running | undefined;
+let sink: Running | undefined;
+
+const SESSION =
+  "SET TimeZone = 'UTC'; SET DateStyle = ISO; SET IntervalStyle = iso_8601; SET extra_float_digits = 3; SET bytea_output = hex";
+
+/**
+ * The zoo's third numeric[] value is two-dimensional in a column declared with one dimension,
+ * which the source refuses by design (see source-postgres' type-zoo-stream test): a 1-D value stands in.
+ */
+function sqlValueOf(column: (typeof ZOO)[number], row: 0 | 1 | 2 | 3): string {
+  if (column.name === "c_numeric_free_array" && row === 2) return "'{1,2}'";
+  return column.values[row];
+}
+
+async function insertZooRows(firstId: number): Promise<void> {
+  for (const row of [0, 1, 2, 3] as const) {
+    const names = ZOO.map((column) => column.name).join(", ");
+    const values = ZOO.map((column) => sqlValueOf(column, row)).join(", ");
+    await source.query(`INSERT INTO shop.zoo (id, ${names}) VALUES (${firstId + row}, ${values})`);
+  }
+  await source.query(`INSERT INTO shop.zoo (id) VALUES (${firstId + 4})`);
+}
+
+/** Column name and format_type of every column, user types schema-qualified. */
+async function columnTypes(client: pg.Client): Promise<string[]> {
+  const { rows: path } = await client.query<{ search_path: string }>("SHOW search_path");
+  await client.query("SET search_path = ''");
+  try {
+    const { rows } = await client.query<{ column: string }>(
+      `SELECT attname || ' ' || pg_catalog.format_type(atttypid, atttypmod) AS column FROM pg_catalog.pg_attribute
+        WHERE attrelid = 'shop.zoo'::pg_catalog.regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+    );
+    return rows.map((row) => row.column);
+  } finally {
+    await client.query(`SET search_path = ${path[0]?.search_path}`);
+  }
+}
+
+/**
+ * Every row as text, ordered by key. Array values are read as `c[:]`, which gives them lower
+ * bounds of 1: the change event's Avro arrays do not carry PostgreSQL's lower bounds (a known
+ * gap, pinned by the `it.fails` below); every other part of every value is compared.
+ */
+async function rowsOf(client: pg.Client, keepBounds = false): Promise<string[]> {
+  const columns = ZOO.map((column) =>
+    column.sql.endsWith("[]") && !keepBounds ? `t.${column.name}[:]` : `t.${column.name}`,
+  );
+  const { rows } = await client.query<{ row: string }>(
+    `SELECT ROW(t.id, ${columns.join(", ")})::text AS row FROM shop.zoo AS t ORDER BY t.id`,
+  );
+  return rows.map((row) => row.row);
+}
+
+async function waitForSameRows(what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const expected = await rowsOf(source);
+    const actual = await (sink as Running).until(rowsOf(target).catch((): string[] => []));
+    if (JSON.stringify(expected) === JSON.stringify(actual)) return;
+    if (Date.now() > deadline) {
+      const index = expected.findIndex((row, i) => row !== actual[i]);
+      throw new Error(
+        `after ${what}: ${expected.length} source rows, ${actual.length} target rows; first difference at ${index}:\n` +
+          `  source: ${expected[index]}\n  target: ${actual[index]}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+beforeAll(async () => {
+  sourceDb = await scratchDatabase("tributary_zoo_src");
+  targetDb = await scratchDatabase("tributary_zoo_dst", TARGET_PORT);
+  source = await connectPg(sourceDb.name);
+  target = await connectPg(targetDb.name, TARGET_PORT);
+  await source.query(SESSION);
+  await target.query(SESSION);
+  // The zoo's types and values name the user types unqualified: they live in shop.
+  await source.query("CREATE SCHEMA shop; SET search_path = shop, public");
+  await source.query(ZOO_TYPES_SQL);
+  await source.query(`CREATE TABLE shop.zoo (id int4 PRIMARY KEY, ${ZOO_COLUMNS_SQL})`);
+  await insertZooRows(1);
+  prefix = uniqueName("zoo");
+  sourceConnector = startSource(sourceConfig(sourceDb.name, prefix, sourceOrigin));
+  await sourceConnector.until(waitForTopics([tableTopic(prefix, "shop", "zoo")]));
+  sink = startSink(sinkConfig(uniqueName("zoo_replica"), prefix, targetDb.name));
+});
+
+afterAll(async () => {
+  await sink?.stop();
+  await sourceConnector?.stop();
+  await source?.end();
+  // The sink created the replication origin of the source's origin: a cluster-wide object, unique to this file.
+  await target
+    ?.query("SELECT pg_replication_origin_drop($1)", [`tributary_${sourceOrigin}`])
+    .catch(() => undefined);
+  await target?.end();
+  await sourceDb?.drop();
+  await targetDb?.drop();
+  if (prefix) await deleteTopics(await topicsOf(prefix));
+});
+
+describe("the type zoo from source to sink", () => {
+  it("is created by autoCreate with exactly the source's column types, and snapshotted value for value", async () => {
+    await waitForSameRows("the snapshot");
+    const expected = (await columnTypes(source)).map((column) => {
+      const name = column.split(" ")[0] as string;
+      return BY_DESIGN[name] === undefined ? column : `${name} ${BY_DESIGN[name]}`;
+    });
+    expect(expected).toHaveLength(ZOO.length + 1);
+    const actual = await columnTypes(target);
+    const gapless = (columns: string[]) =>
+      columns.filter((column) => !column.startsWith(`${MULTIRANGE_GAP} `));
+    expect(gapless(actual)).toEqual(gapless(expected));
+  });
+
+  it("streams inserts, updates of every column and deletes value for value", async () => {
+    await insertZooRows(11);
+    // Every column of row 12 takes row 13's value, row 14 becomes all NULL, row 11 is deleted.
+    const columns = ZOO.map((column) => column.name);
+    await source.query(`
+      UPDATE shop.zoo AS z SET (${columns.join(", ")}) = (SELECT ${columns.map((c) => `o.${c}`).join(", ")} FROM shop.zoo o WHERE o.id = 13) WHERE z.id = 12;
+      UPDATE shop.zoo SET (${columns.join(", ")}) = (SELECT ${columns.map((c) => `o.${c}`).join(", ")} FROM shop.zoo o WHERE o.id = 15) WHERE id = 14;
+      DELETE FROM shop.zoo WHERE id = 11;
+      UPDATE shop.zoo SET id = id + 100 WHERE id = 2;
+    `);
+    await waitForSameRows("the live changes");
+  });
+
+  it.fails("recreates the multirange type of a user range type", async () => {
+    const types = await columnTypes(target);
+    expect(types).toContain(`${MULTIRANGE_GAP} shop.floatmultirange`);
+  });
+
+  // Gap: an array's lower bounds ('[0:2]={7,8,9}') are not in the change event (Avro arrays), so
+  // the target holds '{7,8,9}'. Passes once the event model carries them.
+  it.fails("keeps arrays' lower bounds other than 1", async () => {
+    expect(await rowsOf(target, true)).toEqual(await rowsOf(source, true));
+  });
+});
