@@ -17,6 +17,7 @@ export {
 } from "./config/common-schema.js";
 export { ENV_PREFIX, readEnvOverrides } from "./config/env-overrides.js";
 export { type LoadConfigOptions, loadConfig } from "./config/load-config.js";
+export { causeChain } from "./errors/cause-chain.js";
 export { classifyError, isConnectionLoss, isRetriable, type Retriability } from "./errors/retriable.js";
 export {
   type ErrorCode,

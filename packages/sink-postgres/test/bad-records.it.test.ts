@@ -8,7 +8,10 @@
  *   `<prefix>._dlq` with the original key, value and headers plus the reason, and the good
  *   records around them are applied, every offset recorded;
  * - offsets gap: once records after the target's offset are deleted from Kafka, the sink stops
- *   with TRB_SINK_OFFSET_GAP, unless allowOffsetGaps.
+ *   with TRB_SINK_OFFSET_GAP, unless allowOffsetGaps;
+ * - values the target rejects (a CHECK constraint here) are bad records too: isolated from their
+ *   batch, they stop the sink (none) or go to the dead-letter topic (all), in the statement and
+ *   the COPY paths alike.
  */
 import {
   buildTableSchemas,
@@ -76,18 +79,18 @@ function configFor(database: string, overrides: Record<string, unknown> = {}): P
   return config;
 }
 
-async function ids(client: pg.Client): Promise<number[]> {
+async function ids(client: pg.Client, table = "orders"): Promise<number[]> {
   const { rows } = await client
-    .query<{ id: string }>("SELECT o.id::text AS id FROM public.orders AS o ORDER BY o.id")
+    .query<{ id: string }>(`SELECT o.id::text AS id FROM public.${table} AS o ORDER BY o.id`)
     .catch(() => ({ rows: [] as { id: string }[] }));
   return rows.map((row) => Number(row.id));
 }
 
-async function recordedOffset(client: pg.Client, sink: string): Promise<string | undefined> {
+async function recordedOffset(client: pg.Client, sink: string, of = topic): Promise<string | undefined> {
   const { rows } = await client
     .query<{ next_offset: string }>(
       "SELECT next_offset::text FROM public.tributary_offsets WHERE sink = $1 AND topic = $2 AND partition = 0",
-      [sink, topic],
+      [sink, of],
     )
     .catch(() => ({ rows: [] as { next_offset: string }[] }));
   return rows[0]?.next_offset;
@@ -236,6 +239,99 @@ describe("bad records", () => {
       await sink.stop();
     }
     expect(await ids(client)).toEqual([1, 2, 4, 5, 7, 8, 11]);
+  });
+});
+
+describe("values the target rejects", () => {
+  /** The orders table under another name, on its own topic, so the tests above never read it. */
+  const limited = { ...ordersTable, table: "limited" };
+  const limitedTopic = tableTopic(prefix, "public", "limited");
+  let limitedKey: WriterSchema;
+  let limitedValue: WriterSchema;
+
+  function limitedOrder(id: number): OutgoingRecord {
+    const envelope = insertEnvelope(id);
+    return {
+      topic: limitedTopic,
+      key: encode(limitedKey, { id: BigInt(id) }),
+      value: encode(limitedValue, { ...envelope, source: { ...envelope.source, table: "limited" } }),
+    };
+  }
+
+  /** A target whose table refuses totals of 100 or more: orders 150 and 151 are rejected. */
+  async function limitedTarget(): Promise<{ client: pg.Client; database: string }> {
+    const client = await target();
+    await client.query(`CREATE TABLE public.limited (
+      id bigint PRIMARY KEY, customer text, total numeric(12,2) NOT NULL CONSTRAINT total_below_100 CHECK (total < 100),
+      placed_at timestamptz NOT NULL, ship_on date, tags text[], ref uuid, photo bytea)`);
+    return { client, database: databases.at(-1)?.name as string };
+  }
+
+  beforeAll(async () => {
+    await admin.ensureTopics([{ topic: limitedTopic, partitions: 1 }]);
+    const schemas = buildTableSchemas(limited);
+    limitedKey = await store.register(schemas.key as NonNullable<typeof schemas.key>);
+    limitedValue = await store.register(schemas.value);
+    // Offsets 0-5: orders 1, 2, 150 (rejected), 3, 151 (rejected), 4; 6-65: orders 5-64, then
+    // 66: 152 (rejected), 67-101: orders 65-99, in one publish so a batch goes through COPY.
+    await publisher.publish([1, 2, 150, 3, 151, 4].map(limitedOrder));
+    const many = [
+      ...Array.from({ length: 60 }, (_, i) => i + 5),
+      152,
+      ...Array.from({ length: 35 }, (_, i) => i + 65),
+    ];
+    await publisher.publish(many.map(limitedOrder));
+  });
+
+  it("errors.tolerance none: applies what precedes the first rejected record and stops at it, naming it", async () => {
+    const { client, database } = await limitedTarget();
+    const config = configFor(database, { topics: { names: [limitedTopic] } });
+    const error = await new PostgresSinkConnector(config, testLogger, new Registry())
+      .run(new AbortController().signal)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: "TRB_SINK_REJECTED",
+      retriable: false,
+      details: { topic: limitedTopic, partition: 0, offset: "2", table: "public.limited", sqlState: "23514" },
+    });
+    expect((error as Error).message).toContain(
+      `the target rejected the c event of public.limited at offset 2`,
+    );
+    expect((error as Error).message).toContain("total_below_100");
+    expect((error as Error).message).toContain("errors.tolerance: all");
+    expect(await ids(client, "limited")).toEqual([1, 2]);
+    expect(await recordedOffset(client, config.name, limitedTopic)).toBe("2");
+  });
+
+  it("errors.tolerance all: sends each rejected record to the dead-letter topic and applies the rest", async () => {
+    const { client, database } = await limitedTarget();
+    const deadLetterTopic = `${prefix}._dlq_rejected`;
+    const config = configFor(database, {
+      topics: { names: [limitedTopic] },
+      errors: { tolerance: "all", deadLetterTopic },
+      batch: { maxWaitMs: 200, copyThreshold: 50 },
+    });
+    const sink = startSink(config);
+    try {
+      await sink.until(
+        until(async () => (await recordedOffset(client, config.name, limitedTopic)) === "102", "offset 102"),
+      );
+      expect(await metricValue(sink.registry, "tributary_sink_dead_letters_total")).toBe(3);
+      // The batch around order 152 went through COPY into a staging table.
+      expect(await metricValue(sink.registry, "tributary_sink_rows_copied_total")).toBeGreaterThan(0);
+    } finally {
+      await sink.stop();
+    }
+    expect(await ids(client, "limited")).toEqual(Array.from({ length: 99 }, (_, i) => i + 1));
+    const dead = await readAll(deadLetterTopic, 3);
+    expect(dead.map((record) => record.headers["tributary.error.offset"])).toEqual(["2", "4", "66"]);
+    expect(dead.map((record) => record.headers["tributary.error.code"])).toEqual([
+      "TRB_SINK_REJECTED",
+      "TRB_SINK_REJECTED",
+      "TRB_SINK_REJECTED",
+    ]);
+    expect(dead[2]?.headers["tributary.error.reason"]).toContain("total_below_100");
+    expect(dead[2]?.headers["tributary.error.reason"]).toContain("SQLSTATE 23514");
   });
 });
 

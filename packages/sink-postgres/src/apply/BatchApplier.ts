@@ -34,6 +34,7 @@ import type { TargetTables } from "../target/TargetTables.js";
 import type { SinkRecord } from "./EventDecoder.js";
 import { offsetGap } from "./offset-gap.js";
 import type { RecordIntake } from "./RecordIntake.js";
+import { groupBefore, groupWithout, rejectedRecordError, targetRejection } from "./target-rejection.js";
 import { groupByOrigin, type SchemaRun, splitBySchema, type TransactionGroup } from "./transaction-groups.js";
 
 export interface BatchApplierOptions {
@@ -57,6 +58,16 @@ export interface BatchApplierOptions {
 
 /** The recorded offset moved under this instance: thrown inside the transaction to roll it back. */
 class OffsetMoved extends Error {}
+
+/** Ends the transaction that probed records one by one: thrown to roll it back. */
+class ProbeDone extends Error {}
+
+const SAVEPOINT = { text: "SAVEPOINT tributary_probe", values: [] };
+const RELEASE_SAVEPOINT = { text: "RELEASE SAVEPOINT tributary_probe", values: [] };
+const ROLLBACK_TO_SAVEPOINT = { text: "ROLLBACK TO SAVEPOINT tributary_probe", values: [] };
+
+/** A group rejected again after its rejected records were set aside is isolated again, this often at most. */
+const MAX_REJECTION_ROUNDS = 3;
 
 const positionKey = (topic: string, partition: number) => `${topic}:${partition}`;
 
@@ -103,25 +114,125 @@ export class BatchApplier {
       if (this.options.signal.aborted) break;
       const chunk = records.slice(start, start + this.options.config.batch.maxEvents);
       const intake = await this.options.intake.take(chunk);
-      for (const whole of groupByOrigin(intake.records, this.options.config.origin)) {
+      const incoming = new Map(chunk.map((record) => [record.offset, record]));
+      let stop = intake.stop;
+      applying: for (const whole of groupByOrigin(intake.records, this.options.config.origin)) {
         // ddl: apply — a schema change between two runs is applied between their transactions.
         const groups = this.options.beforeTransaction ? splitAtSchemaChanges(whole) : [whole];
         for (const group of groups) {
-          if (!(await this.applyGroup(topic, partition, group, position))) {
+          const outcome = await this.applyTolerating(topic, partition, group, position, incoming);
+          if (outcome.moved) {
             await this.reposition(topic, partition);
             return;
           }
-          position = group.nextOffset;
+          position = outcome.nextOffset;
           this.positions.set(key, position);
+          if (outcome.stop !== null) {
+            stop = outcome.stop;
+            break applying;
+          }
         }
       }
-      if (intake.stop !== null) {
+      if (stop !== null) {
         if (position !== null && position !== durableBefore)
           await this.commitKafka(topic, partition, position);
-        throw intake.stop;
+        throw stop;
       }
     }
     if (position !== null && position !== durableBefore) await this.commitKafka(topic, partition, position);
+  }
+
+  /**
+   * Applies the group; when the target rejects a value, finds the records it rejects and treats
+   * them as bad records: with `errors.tolerance: none` the records before the first are applied
+   * and the sink stops at it; with `all` they go to the dead-letter topic and the rest is applied.
+   */
+  private async applyTolerating(
+    topic: string,
+    partition: number,
+    group: TransactionGroup<SinkRecord>,
+    expected: bigint | null,
+    incoming: ReadonlyMap<bigint, IncomingRecord>,
+  ): Promise<{ moved: boolean; nextOffset: bigint; stop: TributaryError | null }> {
+    const deadLetters = this.options.intake.deadLetters;
+    let current = group;
+    for (let round = 1; ; round++) {
+      try {
+        const applied = await this.applyGroup(topic, partition, current, expected);
+        return { moved: !applied, nextOffset: current.nextOffset, stop: null };
+      } catch (error) {
+        if (targetRejection(error) === null || round > MAX_REJECTION_ROUNDS) throw error;
+        const rejected = await this.findRejected(topic, partition, current, deadLetters === null);
+        if (rejected.length === 0) throw error;
+        const named = rejected.map(({ index, rejection }) => {
+          const event = current.records[index] as SinkRecord;
+          const record = incoming.get(event.offset) as IncomingRecord;
+          return {
+            index,
+            record,
+            error: rejectedRecordError(record, event, rejection, deadLetters === null),
+          };
+        });
+        const first = named[0] as (typeof named)[number];
+        if (deadLetters === null) {
+          const before = groupBefore(current, first.index);
+          const applied =
+            before.records.length === 0 || (await this.applyGroup(topic, partition, before, expected));
+          return { moved: !applied, nextOffset: before.nextOffset, stop: first.error };
+        }
+        await deadLetters.send(named.map(({ record, error: reason }) => ({ record, error: reason })));
+        current = groupWithout(current, new Set(named.map(({ index }) => index)));
+      }
+    }
+  }
+
+  /**
+   * The records of a group the target rejects when applied one by one in order, each in a
+   * savepoint (the first only, when `firstOnly`); everything is rolled back afterwards.
+   */
+  private async findRejected(
+    topic: string,
+    partition: number,
+    group: TransactionGroup<SinkRecord>,
+    firstOnly: boolean,
+  ): Promise<{ index: number; rejection: NonNullable<ReturnType<typeof targetRejection>> }[]> {
+    const { connection } = this.options;
+    const models = new Map<string, TableModel>();
+    for (const run of splitBySchema(group.records)) {
+      if (!models.has(run.schema)) models.set(run.schema, await this.prepare(run, group.origin));
+    }
+    const rejected: { index: number; rejection: NonNullable<ReturnType<typeof targetRejection>> }[] = [];
+    const probe = async () => {
+      for (const [index, record] of group.records.entries()) {
+        if (record.schema === null) continue;
+        await connection.query(SAVEPOINT);
+        try {
+          await this.applyRun(
+            { schema: record.schema, records: [record] },
+            models.get(record.schema) as TableModel,
+            0,
+            topic,
+            partition,
+          );
+          await connection.query(RELEASE_SAVEPOINT);
+        } catch (error) {
+          const rejection = targetRejection(error);
+          if (rejection === null) throw error;
+          rejected.push({ index, rejection });
+          if (firstOnly) break;
+          await connection.query(ROLLBACK_TO_SAVEPOINT);
+        }
+      }
+      throw new ProbeDone();
+    };
+    await connection.transaction(probe).catch((error: unknown) => {
+      if (!(error instanceof ProbeDone)) throw error;
+    });
+    this.options.logger.warn(
+      { topic, partition, offsets: rejected.map(({ index }) => group.records[index]?.offset.toString()) },
+      "the target rejected records of a batch; isolated them one by one",
+    );
+    return rejected;
   }
 
   /** One transaction: marker, the group's runs, its offset. False when the recorded offset moved. */

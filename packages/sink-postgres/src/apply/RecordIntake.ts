@@ -44,6 +44,11 @@ export interface Intake {
 export class RecordIntake {
   constructor(private readonly options: RecordIntakeOptions) {}
 
+  /** Where bad records go with `errors.tolerance: all`; null with `none`. */
+  get deadLetters(): DeadLetterQueue | null {
+    return this.options.deadLetters;
+  }
+
   async take(records: readonly IncomingRecord[]): Promise<Intake> {
     const { deadLetters } = this.options;
     const taken: SinkRecord[] = [];
