@@ -20,6 +20,11 @@ export interface BatchRecord {
   /** The decoded envelope; null for a tombstone (skipped: the delete before it did the work). */
   readonly value: Envelope | null;
   readonly offset: bigint;
+  /**
+   * An update or delete of a keyed table with a row filter: the filter may have kept the row out
+   * of the target all along, so finding it missing is no conflict.
+   */
+  readonly mayBeMissing?: true;
 }
 
 export type ApplyStep =

@@ -187,6 +187,35 @@ describe("filters", () => {
   });
 });
 
+describe("filters with conflict detection", () => {
+  it("takes rows the filter kept out for expected, not conflicts: rows moving in are applied even under ignore", async () => {
+    // Replays the orders topic the test above wrote: rows moving in and out of the filter, keyed deletes.
+    const target = await database(TARGET_PORT);
+    const { sink } = sinkOn(target.name, {
+      filters: { "shop.orders": { where: "row.status != 'draft' && row.amount > 100.0" } },
+      conflicts: { detect: true, policy: "ignore" },
+    });
+    await same(
+      sink,
+      () =>
+        rows(
+          target.client,
+          "SELECT format('%s|%s|%s', id, status, amount) AS row FROM shop.orders ORDER BY id",
+        ),
+      () =>
+        rows(
+          source,
+          "SELECT format('%s|%s|%s', id, status, amount) AS row FROM shop.orders WHERE status <> 'draft' AND amount > 100 ORDER BY id",
+        ),
+    );
+    // The table exists (created at start with conflicts.detect) and holds no conflict.
+    const { rows: recorded } = await target.client.query(
+      "SELECT kind, resolution FROM public.tributary_conflicts",
+    );
+    expect(recorded).toEqual([]);
+  });
+});
+
 describe("name mapping", () => {
   const columnsSql = `
     SELECT format('%s.%s: %s', c.table_schema, c.table_name, string_agg(c.column_name, ',' ORDER BY c.ordinal_position)) AS row

@@ -13,6 +13,8 @@
  *   with unchanged TOAST columns cannot be inserted, since their values are unknown: skipped);
  * - delete (`d`) of a missing row: `delete_missing`, skipped under every policy (there is
  *   nothing to delete, and both sides agree the row is gone) but recorded;
+ * - under a row filter (`mayBeMissing`), a missing row is expected, not a conflict: an update
+ *   of it is applied as an insert (it moved into the filter) and a delete of it is skipped;
  * - an update that changes the key is an update of its old key (`update_missing` when that row
  *   is missing: `ignore` then drops the whole update, other policies insert the row under its new
  *   key) followed by an insert of its new key (`insert_exists` when a row has it: the policy
@@ -110,7 +112,15 @@ export function resolveConflicts<R extends BatchRecord>(
   const judge = (record: R, envelope: Envelope, change: Change): ConflictResolution => {
     const state = stateOf(change.identity);
     let resolution: ConflictResolution = "applied";
-    if (state.present !== (change.needs === "present")) {
+    const missing = state.present !== (change.needs === "present");
+    if (missing && record.mayBeMissing === true && envelope.unchanged.length === 0) {
+      if (change.kind === "delete_missing") return "skipped";
+      if (change.kind === "update_missing") {
+        states.set(change.identity, { present: change.leaves === "present", original: false });
+        return "applied";
+      }
+    }
+    if (missing) {
       const incomingTsMs = envelope.source.commitTsMs ?? (envelope.op === "r" ? envelope.ts_ms : null);
       const targetCommitTsUs = state.original ? (existing.get(change.identity)?.commitTsUs ?? null) : null;
       resolution = resolutionOf(change.kind, policy, {

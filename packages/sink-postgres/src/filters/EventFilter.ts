@@ -11,6 +11,8 @@
  *   update; only the new → an insert of it; only the old → a delete of the old row; neither →
  *   skipped;
  * - delete, table with a key: always applied (a row the filter kept out is simply not there);
+ * - updates and deletes of a keyed table are marked `mayBeMissing`, so conflict detection takes
+ *   a missing row for one the filter kept out, not for a conflict;
  *   without a key: applied when the old image passes;
  * - truncate: only the operation filter applies.
  *
@@ -91,15 +93,14 @@ export class EventFilter {
       case "r":
         return after === null || passes(after) ? { record, outcome: "kept" } : skip(record);
       case "d":
-        return record.key !== null || before === null || passes(before)
-          ? { record, outcome: "kept" }
-          : skip(record);
+        if (record.key !== null) return { record: mayBeMissing(record), outcome: "kept" };
+        return before === null || passes(before) ? { record, outcome: "kept" } : skip(record);
       case "u": {
         if (after === null) return { record, outcome: "kept" };
         const newPasses = passes(withUnchanged(after, before, envelope.unchanged));
         if (record.key !== null) {
           return newPasses
-            ? { record, outcome: "kept" }
+            ? { record: mayBeMissing(record), outcome: "kept" }
             : asDelete(record, envelope, deleteKey(record.key, before));
         }
         const oldPasses = before !== null && passes(before);
@@ -134,9 +135,14 @@ function asDelete<R extends FilterableRecord>(
   key: Row | null,
 ): { record: R; outcome: FilterOutcome } {
   return {
-    record: { ...record, key, value: { ...envelope, op: "d", after: null, unchanged: [] } },
+    record: mayBeMissing({ ...record, key, value: { ...envelope, op: "d", after: null, unchanged: [] } }),
     outcome: "as-delete",
   };
+}
+
+/** Marks an update or delete of a keyed table whose row the filter may have kept out of the target. */
+function mayBeMissing<R extends FilterableRecord>(record: R): R {
+  return { ...record, mayBeMissing: true };
 }
 
 /** The key a delete must remove: the OLD key when the update changed it (the old image holds it). */

@@ -57,6 +57,42 @@ function run(records: BatchRecord[], existing: Map<string, ExistingRow>, policy:
   };
 }
 
+describe("resolveConflicts: under a row filter a missing row is expected", () => {
+  const filtered = (made: BatchRecord): BatchRecord => ({ ...made, mayBeMissing: true });
+
+  it("a delete of a missing row is skipped, and no conflict", () => {
+    expect(run([filtered(d(1))], target({}), "fail")).toMatchObject({
+      offsets: [],
+      conflicts: [],
+      failed: undefined,
+    });
+  });
+
+  it("an update of a missing row moved into the filter: applied as an insert, even under ignore", () => {
+    expect(run([filtered(u(1))], target({}), "ignore")).toMatchObject({ offsets: [0], conflicts: [] });
+  });
+
+  it("an update leaving TOAST columns unchanged still cannot be inserted: recorded and skipped", () => {
+    expect(run([filtered(uToast(1))], target({}), "overwrite")).toMatchObject({
+      offsets: [],
+      conflicts: [[1, "update_missing", "skipped"]],
+    });
+  });
+
+  it("rows the target holds are updated and deleted as usual", () => {
+    expect(run([filtered(u(1)), filtered(d(2))], target({ 1: 5n, 2: 5n }), "fail")).toMatchObject({
+      offsets: [0, 1],
+      conflicts: [],
+    });
+  });
+
+  it("an insert of an existing key is still a conflict", () => {
+    expect(run([filtered(c(1))], target({ 1: 5n }), "ignore")).toMatchObject({
+      conflicts: [[1, "insert_exists", "skipped"]],
+    });
+  });
+});
+
 describe("resolveConflicts: one change per key against the target before the batch", () => {
   const none = target({});
   const held = target({ 1: 500n });
