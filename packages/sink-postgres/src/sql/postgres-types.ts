@@ -2,8 +2,9 @@
  * Column types of created PostgreSQL tables (type binding), and the user types they need.
  *
  * From a PostgreSQL source a column keeps its exact type (`tributary.sourceType`: lengths,
- * precisions, arrays). Enums, composites and ranges are recreated from the facts the source
- * sends (`labels`, `attributes`, `subtype`) in the table's mapped schema; a domain becomes its
+ * precisions, arrays). Enums, composites, ranges and the multiranges of user ranges are recreated
+ * from the facts the source sends (`labels`, `attributes`, `subtype`, `multirangeOf` and
+ * `rangeSubtype`) in the table's mapped schema; a domain becomes its
  * base type (its constraints are not sent); another type outside `pg_catalog` (an extension's)
  * is kept when the target has it. Every other column, and every column from another source,
  * gets the PostgreSQL type that holds every value of its Avro type.
@@ -37,7 +38,9 @@ export type UserTypeRecipe =
       readonly kind: "composite";
       readonly attributes: readonly { readonly name: string; readonly type: string }[];
     }
-  | { readonly kind: "range"; readonly subtype: string };
+  | { readonly kind: "range"; readonly subtype: string }
+  /** The multirange of a user range: created by creating that range (`range`: its unquoted name). */
+  | { readonly kind: "multirange"; readonly range: string; readonly subtype: string };
 
 /** The PostgreSQL type that holds every value of an Avro column type. */
 export function avroPostgresType(type: ColumnType): string {
@@ -97,6 +100,12 @@ export function userTypeRecipe(column: ColumnModel): UserTypeRecipe | null {
   }
   if (typeof subtype === "string" && isBuiltinType(subtype)) {
     return { kind: "range", subtype };
+  }
+  const { multirangeOf, rangeSubtype } = column.properties;
+  if (typeof multirangeOf === "string" && typeof rangeSubtype === "string" && isBuiltinType(rangeSubtype)) {
+    const range = parseSourceType(multirangeOf).userType;
+    if (range !== null && range.modifier === "")
+      return { kind: "multirange", range: range.name, subtype: rangeSubtype };
   }
   return null;
 }
@@ -176,12 +185,12 @@ export function userTypeStatements(columns: readonly ColumnModel[], tableSchema:
       schemas.add(ref.schema);
       statements.push(ensureSchema(ref.schema));
     }
-    statements.push(statement(createIfMissing(createTypeDdl(name, recipe))));
+    statements.push(statement(createIfMissing(createTypeDdl(ref.schema, name, recipe))));
   }
   return statements;
 }
 
-function createTypeDdl(name: string, recipe: UserTypeRecipe): string {
+function createTypeDdl(schema: string, name: string, recipe: UserTypeRecipe): string {
   switch (recipe.kind) {
     case "enum":
       return `CREATE TYPE ${name} AS ENUM (${recipe.labels.map(quoteLiteral).join(", ")})`;
@@ -191,6 +200,12 @@ function createTypeDdl(name: string, recipe: UserTypeRecipe): string {
         .join(", ")})`;
     case "range":
       return `CREATE TYPE ${name} AS RANGE (SUBTYPE = ${recipe.subtype})`;
+    case "multirange":
+      // Fails as a duplicate when the range exists (with its own multirange): then that one is used.
+      return (
+        `CREATE TYPE ${qualifiedName(schema, recipe.range)} AS RANGE ` +
+        `(SUBTYPE = ${recipe.subtype}, MULTIRANGE_TYPE_NAME = ${name})`
+      );
   }
 }
 

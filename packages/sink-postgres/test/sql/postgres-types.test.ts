@@ -68,6 +68,10 @@ describe("postgresColumnType from a PostgreSQL source: the exact source type", (
       pgColumn("c_cheap", decimal(12, 2), "public.cheap", { baseType: "public.price" }),
       pgColumn("c_intlist", array(INT), "public.intlist", { baseType: "integer[]" }),
       pgColumn("c_multirange", STRING, "public.floatmultirange"),
+      pgColumn("c_user_multirange", STRING, "public.datemultirange2", {
+        multirangeOf: 'public."Date Range"',
+        rangeSubtype: "date",
+      }),
       pgColumn("c_citext", STRING, "public.citext"),
       pgColumn("c_geometry", STRING, "public.geometry(Point,4326)"),
       pgColumn("c_nested_pair", STRING, "public.outer", { attributes: [{ name: "p", type: "public.pair" }] }),
@@ -101,6 +105,8 @@ describe("postgresColumnType from a PostgreSQL source: the exact source type", (
     ["c_intlist", "integer[]"],
     // A domain over a domain: the Avro type's (which still holds every value exactly).
     ["c_cheap", "numeric(12,2)"],
+    // A user range's multirange, created with its range.
+    ["c_user_multirange", '"replica"."datemultirange2"'],
     // No recipe and not on the target: text holds the canonical text form.
     ["c_multirange", "text"],
     ["c_nested_pair", "text"],
@@ -122,6 +128,8 @@ describe("postgresColumnType from a PostgreSQL source: the exact source type", (
     expect(recipe("c_mood")).toEqual({ kind: "enum", labels: ["sad", "ok", "happy"] });
     expect(recipe("c_pair")).toEqual({ kind: "composite", attributes: PAIR.attributes });
     expect(recipe("c_range")).toEqual({ kind: "range", subtype: "double precision" });
+    expect(recipe("c_user_multirange")).toEqual({ kind: "multirange", range: "Date Range", subtype: "date" });
+    expect(recipe("c_multirange")).toBeNull();
     expect(recipe("c_price")).toBeNull();
     expect(recipe("c_nested_pair")).toBeNull();
     expect(recipe("c_numeric")).toBeNull();
@@ -129,16 +137,19 @@ describe("postgresColumnType from a PostgreSQL source: the exact source type", (
 
   it("creates each user type once, in the mapped schema, after creating that schema", () => {
     const texts = userTypeStatements(table.columns, "replica").map((s) => s.text);
-    expect(texts).toHaveLength(4);
+    expect(texts).toHaveLength(5);
     expect(texts[0]).toContain(`CREATE TYPE "replica"."mood" AS ENUM ('sad', 'ok', 'happy');`);
     expect(texts[1]).toContain(`CREATE TYPE "replica"."Mood" AS ENUM ('A');`);
     expect(texts[2]).toContain(`CREATE TYPE "replica"."pair" AS ("a" integer, "B c" text);`);
     expect(texts[3]).toContain(`CREATE TYPE "replica"."floatrange" AS RANGE (SUBTYPE = double precision);`);
+    expect(texts[4]).toContain(
+      `CREATE TYPE "replica"."Date Range" AS RANGE (SUBTYPE = date, MULTIRANGE_TYPE_NAME = "replica"."datemultirange2");`,
+    );
     for (const text of texts)
       expect(text).toContain("EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;");
     const elsewhere = userTypeStatements(table.columns, "other").map((s) => s.text);
     expect(elsewhere[0]).toContain(`CREATE SCHEMA "replica";`);
-    expect(elsewhere).toHaveLength(5);
+    expect(elsewhere).toHaveLength(6);
   });
 
   it("adds the missing enum labels in the source's order", () => {

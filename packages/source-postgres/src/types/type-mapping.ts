@@ -134,6 +134,19 @@ export function mapColumn(
         sourceType,
         sourceProperties: { subtype: formatType(info.rangeSubtypeOid, -1, catalog) },
       };
+    case "multirange": {
+      // A user range's multirange: the sink recreates it with its range type, which it names.
+      const range = catalog.get(info.multirangeRangeOid);
+      if (range.schema === "pg_catalog") return { type: STRING, sourceType };
+      return {
+        type: STRING,
+        sourceType,
+        sourceProperties: {
+          multirangeOf: formatType(range.oid, -1, catalog),
+          rangeSubtype: formatType(range.rangeSubtypeOid, -1, catalog),
+        },
+      };
+    }
     case "base":
       return { type: builtinType(typeOid, typmod), sourceType };
     default:

@@ -613,6 +613,7 @@ export const ZOO: readonly ZooColumn[] = [
     sql: "floatmultirange",
     type: STRING,
     sourceType: "public.floatmultirange",
+    properties: { multirangeOf: "public.floatrange", rangeSubtype: "double precision" },
     values: ["'{[1,2),[3,4]}'", "'{}'", "'{(,0)}'", "'{[1,2),[2,3)}'"],
     expected: ["{[1,2),[3,4]}", "{}", "{(,0)}", "{[1,3)}"],
   },

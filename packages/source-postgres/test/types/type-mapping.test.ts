@@ -322,7 +322,15 @@ const CASES: Case[] = [
     },
   ],
   [16470, -1, 0, "public.floatrange", STRING, { subtype: "double precision" }],
-  [16480, -1, 0, "public.floatmultirange", STRING],
+  // Its range named, so the sink can recreate both.
+  [
+    16480,
+    -1,
+    0,
+    "public.floatmultirange",
+    STRING,
+    { multirangeOf: "public.floatrange", rangeSubtype: "double precision" },
+  ],
   [16490, -1, 0, "public.geometry", STRING],
   [16490, GEOMETRY_POINT_4326, 0, "public.geometry(Point,4326)", STRING],
   [16489, GEOMETRY_POINT_4326, 0, "public.geometry(Point,4326)[]", array(STRING)],
