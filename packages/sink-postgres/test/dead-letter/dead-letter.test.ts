@@ -9,7 +9,8 @@ import { deadLetterRecord, deadLetterTopicOf } from "../../src/dead-letter/dead-
 import { EventFilter } from "../../src/filters/EventFilter.js";
 import { filtersConfigSchema } from "../../src/filters/filter-config.js";
 import { SinkMetrics } from "../../src/SinkMetrics.js";
-import { event, order, orderRecord, ordersTable } from "../filters/fixtures.js";
+import { order, orderRecord, ordersTable } from "../filters/fixtures.js";
+import { envelope } from "../support/models.js";
 
 const logger = createLogger({ level: "silent" });
 
@@ -73,7 +74,7 @@ const decoder = {
     const text = record.value?.toString();
     const amount = text === undefined || text === "null" ? null : text;
     return orderRecord(
-      event(ordersTable, "c", null, order(Number(record.offset), "paid", amount)),
+      envelope("c", null, order(Number(record.offset), "paid", amount), [], ordersTable),
       record.offset,
     );
   },

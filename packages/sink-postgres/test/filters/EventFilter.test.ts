@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { EventFilter } from "../../src/filters/EventFilter.js";
 import { filtersConfigSchema } from "../../src/filters/filter-config.js";
 import { RowExpressionFailed } from "../../src/filters/row-expression.js";
-import { event, logRecord, logTable, order, orderRecord, ordersTable } from "./fixtures.js";
+import { envelope } from "../support/models.js";
+import { logRecord, logTable, order, orderRecord, ordersTable } from "./fixtures.js";
 
 const filterOf = (config: unknown) => new EventFilter(filtersConfigSchema.parse(config));
 
@@ -22,8 +23,14 @@ describe("EventFilter: operations", () => {
     ["t", "skipped"],
   ] as const)("an insert-only table: %s is %s", (op, outcome) => {
     const row = order(1, "paid", "5.00");
-    const envelope = event(ordersTable, op, op === "c" || op === "r" ? null : row, op === "d" ? null : row);
-    const result = insertsOnly.apply(orderRecord(envelope));
+    const value = envelope(
+      op,
+      op === "c" || op === "r" ? null : row,
+      op === "d" ? null : row,
+      [],
+      ordersTable,
+    );
+    const result = insertsOnly.apply(orderRecord(value));
     expect(result.outcome).toBe(outcome);
     expect(result.record.value === null).toBe(outcome === "skipped");
   });
@@ -33,9 +40,11 @@ describe("EventFilter: operations", () => {
       "public.*": { operations: ["delete"] },
       "public.orders": { operations: ["insert"] },
     });
-    const insert = orderRecord(event(ordersTable, "c", null, order(1, "x", "1.00")));
+    const insert = orderRecord(envelope("c", null, order(1, "x", "1.00"), [], ordersTable));
     expect(filter.apply(insert).outcome).toBe("kept");
-    expect(filter.apply(logRecord(event(logTable, "c", null, { msg: "m", level: 1 }))).outcome).toBe("kept");
+    expect(filter.apply(logRecord(envelope("c", null, { msg: "m", level: 1 }, [], logTable))).outcome).toBe(
+      "kept",
+    );
     expect(filter.allows("public.orders", "delete")).toBe(false);
     expect(filter.allows("public.other", "delete")).toBe(true);
     expect(filter.allows("public.other", "ddl")).toBe(false);
@@ -55,12 +64,12 @@ describe("EventFilter: row filter on a table with a key", () => {
     ["draft", "150.00", "skipped"],
     [null, "150.00", "kept"],
   ])("an insert of status %s and amount %s is %s", (status, amount, outcome) => {
-    const record = orderRecord(event(ordersTable, "c", null, order(1, status, amount)));
+    const record = orderRecord(envelope("c", null, order(1, status, amount), [], ordersTable));
     expect(paidOver100.apply(record).outcome).toBe(outcome);
   });
 
   it("keeps the offset of a skipped event, with no value", () => {
-    const record = orderRecord(event(ordersTable, "r", null, order(1, "draft", "500.00")), 42n);
+    const record = orderRecord(envelope("r", null, order(1, "draft", "500.00"), [], ordersTable), 42n);
     expect(paidOver100.apply(record).record).toMatchObject({
       offset: 42n,
       value: null,
@@ -71,14 +80,14 @@ describe("EventFilter: row filter on a table with a key", () => {
 
   it("applies an update whose new image passes, whatever the old one was (moving in: an upsert)", () => {
     const record = orderRecord(
-      event(ordersTable, "u", order(1, "draft", "500.00"), order(1, "paid", "500.00")),
+      envelope("u", order(1, "draft", "500.00"), order(1, "paid", "500.00"), [], ordersTable),
     );
     // Marked: the row may have been kept out before it moved into the filter.
     expect(paidOver100.apply(record)).toEqual({ record: { ...record, mayBeMissing: true }, outcome: "kept" });
   });
 
   it("turns an update whose new image fails into a delete of the row (moving out)", () => {
-    const record = orderRecord(event(ordersTable, "u", null, order(1, "draft", "500.00")), 9n);
+    const record = orderRecord(envelope("u", null, order(1, "draft", "500.00"), [], ordersTable), 9n);
     const { record: result, outcome } = paidOver100.apply(record);
     expect(outcome).toBe("as-delete");
     expect(result).toMatchObject({
@@ -91,7 +100,7 @@ describe("EventFilter: row filter on a table with a key", () => {
 
   it("deletes the OLD key when an update out of the filter also changed the key", () => {
     const record = orderRecord(
-      event(ordersTable, "u", order(1, "paid", "500.00"), order(2, "draft", "500.00")),
+      envelope("u", order(1, "paid", "500.00"), order(2, "draft", "500.00"), [], ordersTable),
     );
     const { record: result } = paidOver100.apply(record);
     expect(result.key).toEqual({ id: 1n });
@@ -101,24 +110,24 @@ describe("EventFilter: row filter on a table with a key", () => {
   it("evaluates an update's unchanged (TOASTed) columns with their old value when the event has one", () => {
     const filter = filterOf({ "public.orders": { where: "row.status == 'paid'" } });
     const record = orderRecord(
-      event(ordersTable, "u", order(1, "paid", "1.00"), order(1, null, "2.00"), ["status"]),
+      envelope("u", order(1, "paid", "1.00"), order(1, null, "2.00"), ["status"], ordersTable),
     );
     expect(filter.apply(record).outcome).toBe("kept");
   });
 
   it("always applies a delete: a row the filter kept out is simply not on the target", () => {
-    const record = orderRecord(event(ordersTable, "d", order(1, "draft", null), null));
+    const record = orderRecord(envelope("d", order(1, "draft", null), null, [], ordersTable));
     expect(paidOver100.apply(record).outcome).toBe("kept");
   });
 
   it("applies a truncate (the row filter does not apply to it)", () => {
-    const record = { ...orderRecord(event(ordersTable, "t", null, null)), key: null };
+    const record = { ...orderRecord(envelope("t", null, null, [], ordersTable)), key: null };
     expect(paidOver100.apply(record).outcome).toBe("kept");
   });
 
   it("fails, naming the cause, when the expression cannot be evaluated on the row", () => {
     const failing = filterOf({ "public.orders": { where: "row.amount > 100" } });
-    const record = orderRecord(event(ordersTable, "c", null, order(1, "paid", null)));
+    const record = orderRecord(envelope("c", null, order(1, "paid", null), [], ordersTable));
     expect(() => failing.apply(record)).toThrow(RowExpressionFailed);
     expect(() => failing.apply(record)).toThrow(/no such overload: dyn<null> > int/);
     const missing = filterOf({ "public.orders": { where: "row.nope == 1" } });
@@ -142,13 +151,13 @@ describe("EventFilter: row filter on a table with a key", () => {
       photo: Buffer.from([0, 255]),
       tags: [3],
     });
-    expect(filter.apply(orderRecord(event(ordersTable, "c", null, row))).outcome).toBe("kept");
+    expect(filter.apply(orderRecord(envelope("c", null, row, [], ordersTable))).outcome).toBe("kept");
   });
 });
 
 describe("EventFilter: row filter on a table without a key (both images)", () => {
   const update = (oldLevel: number, newLevel: number) =>
-    logRecord(event(logTable, "u", { msg: "m", level: oldLevel }, { msg: "m", level: newLevel }));
+    logRecord(envelope("u", { msg: "m", level: oldLevel }, { msg: "m", level: newLevel }, [], logTable));
 
   it.each([
     [2, 3, "kept", "u"],
@@ -162,12 +171,12 @@ describe("EventFilter: row filter on a table without a key (both images)", () =>
 
   it("skips an update that neither image passes, and deletes of rows that never passed", () => {
     expect(paidOver100.apply(update(0, 1)).outcome).toBe("skipped");
-    expect(paidOver100.apply(logRecord(event(logTable, "d", { msg: "m", level: 1 }, null))).outcome).toBe(
-      "skipped",
-    );
-    expect(paidOver100.apply(logRecord(event(logTable, "d", { msg: "m", level: 5 }, null))).outcome).toBe(
-      "kept",
-    );
+    expect(
+      paidOver100.apply(logRecord(envelope("d", { msg: "m", level: 1 }, null, [], logTable))).outcome,
+    ).toBe("skipped");
+    expect(
+      paidOver100.apply(logRecord(envelope("d", { msg: "m", level: 5 }, null, [], logTable))).outcome,
+    ).toBe("kept");
   });
 
   it("turns a moved-in update into an insert of the new row only", () => {

@@ -3,7 +3,6 @@ import {
   buildTableSchemas,
   compileSchema,
   type Envelope,
-  type Operation,
   type Row,
   type TableDescription,
   type WriterSchema,
@@ -70,38 +69,6 @@ export function order(id: number, status: string | null, amount: string | null, 
     tags: null,
     [ODD_FIELD]: null,
     ...extra,
-  };
-}
-
-export function event(
-  table: TableDescription,
-  op: Operation,
-  before: Row | null,
-  after: Row | null,
-  unchanged: string[] = [],
-): Envelope {
-  return {
-    before,
-    after,
-    unchanged,
-    op,
-    source: {
-      connector: "postgres",
-      name: "shop",
-      database: table.database,
-      schema: table.schema,
-      table: table.table,
-      lsn: 1n,
-      file: null,
-      pos: null,
-      gtid: null,
-      txId: "1",
-      commitTsMs: 1n,
-      snapshot: op === "r",
-    },
-    origin: "dc1",
-    ts_ms: 1n,
-    transaction: null,
   };
 }
 

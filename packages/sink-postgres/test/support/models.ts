@@ -5,6 +5,7 @@ import {
   type ColumnType,
   type Envelope,
   type Row,
+  type TableDescription,
 } from "@tributary/core";
 import type { NameMapping } from "../../src/name-mapping.js";
 import { buildTableModel, type TableModel } from "../../src/table-model.js";
@@ -74,11 +75,19 @@ export function ordersModel(mapping?: NameMapping): TableModel {
 
 let offset = 0n;
 
+/** The table an event's source block names. */
+export type SourceTable = Pick<TableDescription, "database" | "schema" | "table">;
+
+/** The orders table of `ordersModel`, as a source names it. */
+export const ORDERS_SOURCE: SourceTable = { database: "shop", schema: "public", table: "orders" };
+
+/** A change event of `table` (by default `shop.public.orders`) from origin `dc1`, with no position or transaction. */
 export function envelope(
   op: Envelope["op"],
   before: Row | null,
   after: Row | null,
   unchanged: string[] = [],
+  table: SourceTable = ORDERS_SOURCE,
 ): Envelope {
   return {
     before,
@@ -88,9 +97,9 @@ export function envelope(
     source: {
       connector: "postgres",
       name: "shop",
-      database: "shop",
-      schema: "public",
-      table: "orders",
+      database: table.database,
+      schema: table.schema,
+      table: table.table,
       lsn: null,
       file: null,
       pos: null,
