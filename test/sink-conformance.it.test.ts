@@ -31,8 +31,16 @@ import {
   startSource,
   waitForTopics,
 } from "../packages/sink-postgres/test/support/connectors.js";
-import { deleteTopics, testKafka, topicsOf, uniqueName } from "./support/kafka.js";
-import { connectPg, scratchDatabase, TARGET_PORT } from "./support/postgres.js";
+import { deleteConsumerGroup, deleteTopicsOf, testKafka, uniqueName } from "./support/kafka.js";
+import {
+  closeSourceAndTarget,
+  dropReplicationOrigin,
+  openSourceAndTarget,
+  rowsAsText,
+  type ScratchDatabase,
+  shopTableDifferences,
+  waitForNoDifferences,
+} from "./support/pipeline.js";
 
 const TABLES = ["items", "events", "docs", "bulk"] as const;
 
@@ -76,21 +84,6 @@ const CASES: readonly DialectCase[] = [
   },
 ];
 
-async function rowsOf(client: pg.Client, table: string): Promise<string[]> {
-  const { rows } = await client.query<{ row: string }>(`SELECT t::text AS row FROM shop.${table} AS t`);
-  return rows.map((r) => r.row).sort();
-}
-
-async function deleteGroup(groupId: string): Promise<void> {
-  const admin = new kafkajs.Kafka({ brokers: testKafka.brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    await admin.deleteGroups([groupId]);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 async function endOffsets(topics: readonly string[]): Promise<Map<string, string>> {
   const admin = new kafkajs.Kafka({ brokers: testKafka.brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
   await admin.connect();
@@ -107,8 +100,8 @@ async function endOffsets(topics: readonly string[]): Promise<Map<string, string
 }
 
 describe.each(CASES)("sink conformance: $connector", ({ connector, Connector, precreated, addedType }) => {
-  let sourceDb: { name: string; drop(): Promise<void> };
-  let targetDb: { name: string; drop(): Promise<void> };
+  let sourceDb: ScratchDatabase;
+  let targetDb: ScratchDatabase;
   let source: pg.Client;
   let target: pg.Client;
   let prefix: string;
@@ -116,32 +109,12 @@ describe.each(CASES)("sink conformance: $connector", ({ connector, Connector, pr
   let sourceRun: Running | undefined;
   let sink: (Running & { registry: import("prom-client").Registry }) | undefined;
 
-  async function differences(): Promise<string[]> {
-    const found: string[] = [];
-    for (const table of TABLES) {
-      const expected = await rowsOf(source, table);
-      const actual = await rowsOf(target, table).catch((): string[] => []);
-      if (expected.length !== actual.length || expected.some((row, i) => row !== actual[i])) {
-        const missing = expected.filter((row) => !actual.includes(row)).slice(0, 2);
-        const extra = actual.filter((row) => !expected.includes(row)).slice(0, 2);
-        found.push(
-          `${table}: ${expected.length} rows in the source, ${actual.length} in the target; ` +
-            `missing ${missing.map((r) => r.slice(0, 120)).join(" | ")}; extra ${extra.map((r) => r.slice(0, 120)).join(" | ")}`,
-        );
-      }
-    }
-    return found;
-  }
-
-  async function waitForSameRows(what: string, timeoutMs = 90_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = await (sink as Running).until(differences());
-      if (found.length === 0) return;
-      if (Date.now() > deadline)
-        throw new Error(`after ${what}, the target still differs:\n${found.join("\n")}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+  async function waitForSameRows(what: string): Promise<void> {
+    await waitForNoDifferences(
+      what,
+      () => (sink as Running).until(shopTableDifferences(source, target, TABLES)),
+      90_000,
+    );
   }
 
   const copied = async () =>
@@ -152,11 +125,10 @@ describe.each(CASES)("sink conformance: $connector", ({ connector, Connector, pr
 
   beforeAll(async () => {
     const tag = connector.split("-")[0] as string;
-    sourceDb = await scratchDatabase(`tributary_conf_${tag}_src`);
-    targetDb = await scratchDatabase(`tributary_conf_${tag}_dst`, TARGET_PORT);
-    source = await connectPg(sourceDb.name);
-    target = await connectPg(targetDb.name, TARGET_PORT);
-    for (const client of [source, target]) await client.query("SET TimeZone = 'UTC'; SET DateStyle = ISO");
+    ({ sourceDb, targetDb, source, target } = await openSourceAndTarget(
+      `tributary_conf_${tag}`,
+      "SET TimeZone = 'UTC'; SET DateStyle = ISO",
+    ));
     prefix = uniqueName(`conf_${tag}`);
     await source.query(SOURCE_DDL);
     if (precreated) await target.query(SOURCE_DDL);
@@ -181,16 +153,11 @@ describe.each(CASES)("sink conformance: $connector", ({ connector, Connector, pr
   afterAll(async () => {
     await sink?.stop();
     await sourceRun?.stop();
-    await source?.end();
-    // The sink set up a replication origin for the source's origin (the prefix): a cluster-wide object.
-    await target
-      ?.query("SELECT pg_replication_origin_drop($1)", [`tributary_${prefix}`])
-      .catch(() => undefined);
-    await target?.end();
-    await sourceDb?.drop();
-    await targetDb?.drop();
-    if (prefix) await deleteTopics(await topicsOf(prefix));
-    if (config) await deleteGroup(config.name).catch(() => undefined);
+    // The sink set up a replication origin for the source's origin (the prefix).
+    if (prefix) await dropReplicationOrigin(target, prefix);
+    await closeSourceAndTarget({ sourceDb, targetDb, source, target });
+    await deleteTopicsOf(prefix);
+    if (config) await deleteConsumerGroup(config.name).catch(() => undefined);
   });
 
   it(
@@ -227,7 +194,7 @@ describe.each(CASES)("sink conformance: $connector", ({ connector, Connector, pr
         DELETE FROM shop.items WHERE id = 1000; INSERT INTO shop.items VALUES (1001, 'kept', 2, 2.25); COMMIT;
     `);
     await waitForSameRows("keyed inserts, updates and deletes");
-    expect(await rowsOf(target, "items")).toContain("(1001,kept,2,2.25)");
+    expect(await rowsAsText(target, "shop.items")).toContain("(1001,kept,2,2.25)");
   });
 
   it("turns a key change into a delete of the old key and an insert of the new one", async () => {
@@ -248,24 +215,24 @@ describe.each(CASES)("sink conformance: $connector", ({ connector, Connector, pr
       UPDATE shop.events SET msg = 'renamed' WHERE msg = 'e1';
     `);
     await waitForSameRows("keyless changes");
-    expect((await rowsOf(target, "events")).filter((row) => row === "(dup,7)")).toHaveLength(3);
+    expect((await rowsAsText(target, "shop.events")).filter((row) => row === "(dup,7)")).toHaveLength(3);
   });
 
   it("keeps unchanged TOASTed columns as they are", async () => {
-    const before = await rowsOf(target, "docs");
+    const before = await rowsAsText(target, "shop.docs");
     await source.query("UPDATE shop.docs SET title = 'retitled ' || id WHERE id <= 4");
     await waitForSameRows("updates leaving a TOASTed column unchanged");
     const { rows } = await target.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM shop.docs WHERE length(body) = 600 * 32 AND title LIKE 'retitled %'",
     );
     expect(rows[0]?.n).toBe(4);
-    expect(await rowsOf(target, "docs")).not.toEqual(before);
+    expect(await rowsAsText(target, "shop.docs")).not.toEqual(before);
   });
 
   it("applies a truncate", async () => {
     await source.query("TRUNCATE shop.events; INSERT INTO shop.events VALUES ('after truncate', 1)");
     await waitForSameRows("a truncate");
-    expect(await rowsOf(target, "events")).toEqual(['("after truncate",1)']);
+    expect(await rowsAsText(target, "shop.events")).toEqual(['("after truncate",1)']);
   });
 
   it("sends a large batch through COPY and merges it", async () => {

@@ -59,3 +59,19 @@ export async function topicsOf(prefix: string): Promise<string[]> {
     await admin.close();
   }
 }
+
+/** Deletes every topic under `prefix` (none when a failed setup left it unset). */
+export async function deleteTopicsOf(prefix: string | undefined): Promise<void> {
+  if (prefix) await deleteTopics(await topicsOf(prefix));
+}
+
+/** Deletes a consumer group a test's sink used; it must have no members left. */
+export async function deleteConsumerGroup(groupId: string): Promise<void> {
+  const admin = new kafkajs.Kafka({ brokers: testKafka.brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.deleteGroups([groupId]);
+  } finally {
+    await admin.disconnect();
+  }
+}

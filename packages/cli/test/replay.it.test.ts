@@ -10,63 +10,55 @@ import kafkajs from "kafkajs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  deleteTopics,
-  quietLogger,
+  deleteConsumerGroup,
+  deleteTopicsOf,
   testKafka,
-  topicsOf,
   uniqueName,
   waitForTopics,
 } from "../../../test/support/kafka.js";
-import { connectPg, scratchDatabase, TARGET_PORT } from "../../../test/support/postgres.js";
+import {
+  closeSourceAndTarget,
+  dropReplicationOrigin,
+  openSourceAndTarget,
+  rowsAsText,
+  type ScratchDatabase,
+  shopTableDifferences,
+  waitForNoDifferences,
+} from "../../../test/support/pipeline.js";
+import { connectPg, TARGET_PORT } from "../../../test/support/postgres.js";
 import { CliProcess, runCli } from "../../../test/support/source-process.js";
-import { PostgresSourceConnector, postgresSourceConfigSchema } from "../../source-postgres/src/index.js";
+import {
+  type Running,
+  sinkSettings,
+  sourceSettings,
+  startSource,
+} from "../../sink-postgres/test/support/connectors.js";
+import { postgresSourceConfigSchema } from "../../source-postgres/src/index.js";
 
 const TABLES = ["orders", "notes", "docs"] as const;
 
-let sourceDb: { name: string; drop(): Promise<void> };
-let targetDb: { name: string; drop(): Promise<void> };
+let sourceDb: ScratchDatabase;
+let targetDb: ScratchDatabase;
 let source: pg.Client;
 let target: pg.Client;
 let prefix: string;
 let group: string;
-let stopSource: (() => Promise<void>) | undefined;
+let sourceRun: Running | undefined;
 let sinkConfig: Record<string, unknown>;
 /** When the changes made while the sink was down began, and the end offsets before them. */
 let late: { at: Date; ends: string[] } | undefined;
 const processes: CliProcess[] = [];
 
-async function rowsOf(client: pg.Client, table: string): Promise<string[]> {
-  const { rows } = await client.query<{ row: string }>(`SELECT t::text AS row FROM shop.${table} AS t`);
-  return rows.map((r) => r.row).sort();
-}
-
 async function allRows(client: pg.Client): Promise<string[][]> {
   const tables: string[][] = [];
-  for (const table of TABLES) tables.push(await rowsOf(client, table));
+  for (const table of TABLES) tables.push(await rowsAsText(client, `shop.${table}`));
   return tables;
 }
 
-async function differences(): Promise<string[]> {
-  const found: string[] = [];
-  for (const table of TABLES) {
-    const expected = await rowsOf(source, table);
-    const actual = await rowsOf(target, table).catch((): string[] => []);
-    if (JSON.stringify(expected) !== JSON.stringify(actual)) {
-      found.push(`${table}: ${expected.length} rows in the source, ${actual.length} in the target`);
-    }
-  }
-  return found;
-}
+const differences = () => shopTableDifferences(source, target, TABLES);
 
-async function waitForSameRows(what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await differences();
-    if (found.length === 0) return;
-    if (Date.now() > deadline)
-      throw new Error(`after ${what}, the target still differs:\n${found.join("\n")}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+async function waitForSameRows(what: string): Promise<void> {
+  await waitForNoDifferences(what, differences);
 }
 
 async function recordedOffsets(): Promise<string[]> {
@@ -113,17 +105,10 @@ function startSink(): CliProcess {
   return sink;
 }
 
-async function session(client: pg.Client): Promise<void> {
-  await client.query("SET TimeZone = 'UTC'; SET DateStyle = ISO; SET extra_float_digits = 3");
-}
+const SESSION = "SET TimeZone = 'UTC'; SET DateStyle = ISO; SET extra_float_digits = 3";
 
 beforeAll(async () => {
-  sourceDb = await scratchDatabase("tributary_replay_src");
-  targetDb = await scratchDatabase("tributary_replay_dst", TARGET_PORT);
-  source = await connectPg(sourceDb.name);
-  target = await connectPg(targetDb.name, TARGET_PORT);
-  await session(source);
-  await session(target);
+  ({ sourceDb, targetDb, source, target } = await openSourceAndTarget("tributary_replay", SESSION));
   prefix = uniqueName("replay");
   group = uniqueName("replay_replica");
   await source.query(`
@@ -140,35 +125,12 @@ beforeAll(async () => {
     INSERT INTO shop.docs SELECT g, 'doc ' || g, (SELECT string_agg(md5(g::text || i::text), '') FROM generate_series(1, 400) i)
       FROM generate_series(1, 6) g;
   `);
-  const controller = new AbortController();
-  const running = new PostgresSourceConnector(
-    postgresSourceConfigSchema.parse({
-      connector: "postgres-source",
-      name: prefix,
-      postgres: { host: "127.0.0.1", port: 5432, user: "postgres", database: sourceDb.name },
-      kafka: { brokers: testKafka.brokers },
-      tables: { include: ["shop.*"] },
-      heartbeat: { intervalMs: 500 },
-      streaming: { flushIntervalMs: 20 },
-      http: { enabled: false },
-    }),
-    quietLogger,
-  ).run(controller.signal);
-  running.catch(() => undefined);
-  stopSource = async () => {
-    controller.abort();
-    await running.catch(() => undefined);
-  };
-  sinkConfig = {
-    connector: "postgres-sink",
-    name: group,
-    kafka: { brokers: testKafka.brokers },
+  sourceRun = startSource(postgresSourceConfigSchema.parse(sourceSettings(sourceDb.name, prefix)));
+  sinkConfig = sinkSettings(group, prefix, targetDb.name, {
     topics: { pattern: `^${prefix}\\.shop\\.` },
-    target: { host: "127.0.0.1", port: TARGET_PORT, user: "postgres", database: targetDb.name },
     batch: { maxWaitMs: 20, copyThreshold: 100 },
-    http: { enabled: false },
     log: { level: "info" },
-  };
+  });
   // The sink applies the snapshot and a live workload, then stops. Its pattern must match every
   // table's topic at its start (it looks again only every topics.refreshIntervalMs).
   await waitForTopics(TABLES.map((table) => tableTopic(prefix, "shop", table)));
@@ -188,19 +150,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const sink of processes) await sink[Symbol.asyncDispose]();
-  await stopSource?.();
-  await source?.end();
-  await target
-    ?.query("SELECT pg_replication_origin_drop($1)", [`tributary_${prefix}`])
-    .catch(() => undefined);
-  await target?.end();
-  await sourceDb?.drop();
-  await targetDb?.drop();
-  if (prefix) await deleteTopics(await topicsOf(prefix));
-  const admin = new kafkajs.Kafka({ brokers: testKafka.brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
-  await admin.connect();
-  await admin.deleteGroups([group]).catch(() => undefined);
-  await admin.disconnect();
+  await sourceRun?.stop();
+  if (prefix) await dropReplicationOrigin(target, prefix);
+  await closeSourceAndTarget({ sourceDb, targetDb, source, target });
+  await deleteTopicsOf(prefix);
+  if (group) await deleteConsumerGroup(group).catch(() => undefined);
 });
 
 describe("tributary replay", () => {
@@ -266,7 +220,7 @@ describe("tributary replay", () => {
       await admin.end();
     }
     target = await connectPg(targetDb.name, TARGET_PORT);
-    await session(target);
+    await target.query(SESSION);
 
     const { exit, stdout, errorText } = await runCli("replay", sinkConfig, 120_000, ["--yes"]);
     expect({ exit, errorText }).toEqual({ exit: { code: 0, signal: null }, errorText: "" });
@@ -277,10 +231,10 @@ describe("tributary replay", () => {
     expect(stdout).toContain("Replay done");
     // Source writes have stopped: the replay caught up with everything, row for row.
     expect(await differences()).toEqual([]);
-    expect(await rowsOf(target, "orders")).toContain(
+    expect(await rowsAsText(target, "shop.orders")).toContain(
       '(900,late,9.99,"2024-06-01 00:00:00+00",{x},"{""late"": true}")',
     );
-    expect((await rowsOf(target, "notes")).filter((row) => row === "(same,1)")).toHaveLength(4);
+    expect((await rowsAsText(target, "shop.notes")).filter((row) => row === "(same,1)")).toHaveLength(4);
     // The consumer group follows the target again.
     expect(await groupOffsets()).toEqual(await recordedOffsets());
   });

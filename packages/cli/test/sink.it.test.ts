@@ -12,38 +12,37 @@ import { tableTopic } from "@tributary/core";
 import kafkajs from "kafkajs";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deleteTopics, testKafka, uniqueName, waitForTopics } from "../../../test/support/kafka.js";
 import {
-  deleteTopics,
-  quietLogger,
-  testKafka,
-  uniqueName,
-  waitForTopics,
-} from "../../../test/support/kafka.js";
-import { connectPg, scratchDatabase, TARGET_PORT } from "../../../test/support/postgres.js";
+  closeSourceAndTarget,
+  dropReplicationOrigin,
+  openSourceAndTarget,
+  type ScratchDatabase,
+  until,
+} from "../../../test/support/pipeline.js";
+import { connectPg } from "../../../test/support/postgres.js";
 import { CliProcess } from "../../../test/support/source-process.js";
-import { PostgresSourceConnector, postgresSourceConfigSchema } from "../../source-postgres/src/index.js";
+import {
+  type Running,
+  sinkSettings,
+  sourceSettings,
+  startSource,
+} from "../../sink-postgres/test/support/connectors.js";
+import { postgresSourceConfigSchema } from "../../source-postgres/src/index.js";
 
-let sourceDb: { name: string; drop(): Promise<void> };
-let targetDb: { name: string; drop(): Promise<void> };
+let sourceDb: ScratchDatabase;
+let targetDb: ScratchDatabase;
 let source: pg.Client;
 let target: pg.Client;
 let prefix: string;
 let group: string;
-let stopSource: (() => Promise<void>) | undefined;
+let sourceRun: Running | undefined;
 let sinkConfig: Record<string, unknown>;
 const processes: CliProcess[] = [];
 
 async function count(client: pg.Client, sql: string): Promise<number> {
   const { rows } = await client.query<{ n: string }>(sql);
   return Number(rows[0]?.n);
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 function startSink(): CliProcess {
@@ -62,10 +61,7 @@ const sameRows = async (table: string) => {
 };
 
 beforeAll(async () => {
-  sourceDb = await scratchDatabase("tributary_clisink_src");
-  targetDb = await scratchDatabase("tributary_clisink_dst", TARGET_PORT);
-  source = await connectPg(sourceDb.name);
-  target = await connectPg(targetDb.name, TARGET_PORT);
+  ({ sourceDb, targetDb, source, target } = await openSourceAndTarget("tributary_clisink"));
   prefix = uniqueName("clisink");
   group = uniqueName("clisink_replica");
   await source.query(`
@@ -77,54 +73,26 @@ beforeAll(async () => {
     ALTER TABLE shop.bag REPLICA IDENTITY FULL;
     INSERT INTO shop.counters SELECT g, 0 FROM generate_series(1, 10) g;
   `);
-  const controller = new AbortController();
-  const running = new PostgresSourceConnector(
-    postgresSourceConfigSchema.parse({
-      connector: "postgres-source",
-      name: prefix,
-      postgres: { host: "127.0.0.1", port: 5432, user: "postgres", database: sourceDb.name },
-      kafka: { brokers: testKafka.brokers },
-      tables: { include: ["shop.*"] },
-      heartbeat: { intervalMs: 500 },
-      streaming: { flushIntervalMs: 20 },
-      http: { enabled: false },
-    }),
-    quietLogger,
-  ).run(controller.signal);
-  running.catch(() => undefined);
-  stopSource = async () => {
-    controller.abort();
-    await running.catch(() => undefined);
-  };
+  sourceRun = startSource(postgresSourceConfigSchema.parse(sourceSettings(sourceDb.name, prefix)));
   // A sink started before all its named topics exist applies the others until its next topic refresh.
   await waitForTopics(["ticks", "counters", "bag"].map((table) => tableTopic(prefix, "shop", table)));
-  sinkConfig = {
-    connector: "postgres-sink",
-    name: group,
-    kafka: { brokers: testKafka.brokers },
+  sinkConfig = sinkSettings(group, prefix, targetDb.name, {
     topics: {
       names: ["ticks", "counters", "bag"].map((table) => tableTopic(prefix, "shop", table)),
     },
-    target: { host: "127.0.0.1", port: TARGET_PORT, user: "postgres", database: targetDb.name },
     batch: { maxWaitMs: 20, maxEvents: 50 },
     // The restarted member waits this long for the group to drop the killed one (kafkajs: 30 s).
     consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 },
-    http: { enabled: false },
     log: { level: "info" },
-  };
+  });
 });
 
 afterAll(async () => {
   for (const sink of processes) await sink[Symbol.asyncDispose]();
-  await stopSource?.();
-  await source?.end();
-  // The sink set up a replication origin for the source's origin (its name): a cluster-wide object.
-  await target
-    ?.query("SELECT pg_replication_origin_drop($1)", [`tributary_${prefix}`])
-    .catch(() => undefined);
-  await target?.end();
-  await sourceDb?.drop();
-  await targetDb?.drop();
+  await sourceRun?.stop();
+  // The sink set up a replication origin for the source's origin (its name).
+  if (prefix) await dropReplicationOrigin(target, prefix);
+  await closeSourceAndTarget({ sourceDb, targetDb, source, target });
   if (prefix) {
     await deleteTopics(
       ["ticks", "counters", "bag"]

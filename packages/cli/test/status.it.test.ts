@@ -10,11 +10,23 @@ import { promisify } from "node:util";
 import { tableTopic } from "@tributary/core";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteTopics, quietLogger, testKafka, uniqueName } from "../../../test/support/kafka.js";
-import { connectPg, scratchDatabase, TARGET_PORT } from "../../../test/support/postgres.js";
+import { deleteTopics, quietLogger, uniqueName } from "../../../test/support/kafka.js";
+import {
+  closeSourceAndTarget,
+  dropReplicationOrigin,
+  openSourceAndTarget,
+  type ScratchDatabase,
+  until,
+} from "../../../test/support/pipeline.js";
 import { writeConfigFile } from "../../../test/support/source-process.js";
 import { PostgresSinkConnector, postgresSinkConfigSchema } from "../../sink-postgres/src/index.js";
-import { PostgresSourceConnector, postgresSourceConfigSchema } from "../../source-postgres/src/index.js";
+import {
+  type Running,
+  sinkSettings,
+  sourceSettings,
+  startSource,
+} from "../../sink-postgres/test/support/connectors.js";
+import { postgresSourceConfigSchema } from "../../source-postgres/src/index.js";
 
 const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
 const run = promisify(execFile);
@@ -41,29 +53,18 @@ async function status(config: Record<string, unknown>, ...args: string[]): Promi
   }
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-let sourceDb: { name: string; drop(): Promise<void> };
-let targetDb: { name: string; drop(): Promise<void> };
+let sourceDb: ScratchDatabase;
+let targetDb: ScratchDatabase;
 let source: pg.Client;
 let target: pg.Client;
 let prefix: string;
 let group: string;
 let sourceConfig: Record<string, unknown>;
 let sinkConfig: Record<string, unknown>;
-let stopSource: (() => Promise<void>) | undefined;
+let sourceRun: Running | undefined;
 
 beforeAll(async () => {
-  sourceDb = await scratchDatabase("tributary_status_src");
-  targetDb = await scratchDatabase("tributary_status_dst", TARGET_PORT);
-  source = await connectPg(sourceDb.name);
-  target = await connectPg(targetDb.name, TARGET_PORT);
+  ({ sourceDb, targetDb, source, target } = await openSourceAndTarget("tributary_status"));
   prefix = uniqueName("status");
   group = uniqueName("status_replica");
   await source.query(`
@@ -71,45 +72,18 @@ beforeAll(async () => {
     CREATE TABLE shop.items (id int PRIMARY KEY, label text NOT NULL);
     INSERT INTO shop.items SELECT g, 'item ' || g FROM generate_series(1, 20) g;
   `);
-  sourceConfig = {
-    connector: "postgres-source",
-    name: prefix,
-    postgres: { host: "127.0.0.1", port: 5432, user: "postgres", database: sourceDb.name },
-    kafka: { brokers: testKafka.brokers },
-    tables: { include: ["shop.*"] },
-    heartbeat: { intervalMs: 500 },
-    http: { enabled: false },
-  };
-  sinkConfig = {
-    connector: "postgres-sink",
-    name: group,
-    kafka: { brokers: testKafka.brokers },
+  sourceConfig = sourceSettings(sourceDb.name, prefix);
+  sinkConfig = sinkSettings(group, prefix, targetDb.name, {
     topics: { names: [tableTopic(prefix, "shop", "items")] },
-    target: { host: "127.0.0.1", port: TARGET_PORT, user: "postgres", database: targetDb.name },
     batch: { maxWaitMs: 20 },
-    http: { enabled: false },
-  };
-  const controller = new AbortController();
-  const running = new PostgresSourceConnector(
-    postgresSourceConfigSchema.parse(sourceConfig),
-    quietLogger,
-  ).run(controller.signal);
-  running.catch(() => undefined);
-  stopSource = async () => {
-    controller.abort();
-    await running.catch(() => undefined);
-  };
+  });
+  sourceRun = startSource(postgresSourceConfigSchema.parse(sourceConfig));
 });
 
 afterAll(async () => {
-  await stopSource?.();
-  await source?.end();
-  await target
-    ?.query("SELECT pg_replication_origin_drop($1)", [`tributary_${prefix}`])
-    .catch(() => undefined);
-  await target?.end();
-  await sourceDb?.drop();
-  await targetDb?.drop();
+  await sourceRun?.stop();
+  if (prefix) await dropReplicationOrigin(target, prefix);
+  await closeSourceAndTarget({ sourceDb, targetDb, source, target });
   for (const file of configFiles) file.remove();
   if (prefix) {
     await deleteTopics([tableTopic(prefix, "shop", "items"), `${prefix}._schemas`, `${prefix}._offsets`]);

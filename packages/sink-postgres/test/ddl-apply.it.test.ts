@@ -9,8 +9,17 @@
 import { tableTopic } from "@tributary/core";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteTopics, uniqueName } from "../../../test/support/kafka.js";
-import { connectPg, scratchDatabase, TARGET_PORT } from "../../../test/support/postgres.js";
+import { deleteTopicsOf, uniqueName } from "../../../test/support/kafka.js";
+import {
+  closeSourceAndTarget,
+  dropReplicationOrigin,
+  openSourceAndTarget,
+  rowsAsText,
+  rowsDifference,
+  type ScratchDatabase,
+  waitForNoDifferences,
+} from "../../../test/support/pipeline.js";
+import { connectPg } from "../../../test/support/postgres.js";
 import type { PostgresSinkConfig } from "../src/index.js";
 import {
   metricValue,
@@ -19,14 +28,13 @@ import {
   sourceConfig,
   startSink,
   startSource,
-  topicsOf,
   waitForTopics,
 } from "./support/connectors.js";
 
 /** Unique: replication origins are shared by every test on the target cluster. */
 const sourceOrigin = uniqueName("origin");
-let sourceDb: { name: string; drop(): Promise<void> };
-let targetDb: { name: string; drop(): Promise<void> };
+let sourceDb: ScratchDatabase;
+let targetDb: ScratchDatabase;
 let source: pg.Client;
 let target: pg.Client;
 let prefix: string;
@@ -61,39 +69,26 @@ function sourceNamesInTarget(table: string, structure: string | null): string | 
   return mapped;
 }
 
-async function rowsOf(client: pg.Client, schema: string, table: string): Promise<string[]> {
-  const { rows } = await client.query<{ row: string }>(
-    `SELECT t::text AS row FROM ${schema}.${table} AS t ORDER BY 1`,
+/** How the target's `replica.<table>` differs from the source's `shop.<table>`, in structure and in rows. */
+async function tableDifferences(table: string): Promise<string[]> {
+  const expected = sourceNamesInTarget(table, await structureOf(source, "shop", table));
+  const actual = await structureOf(target, "replica", table);
+  const found = expected === actual ? [] : [`replica.${table}: source ${expected}\n  target: ${actual}`];
+  const rows = rowsDifference(
+    `replica.${table}`,
+    await rowsAsText(source, `shop.${table}`),
+    actual === null ? [] : await rowsAsText(target, `replica.${table}`).catch((): string[] => []),
   );
-  return rows.map((r) => r.row);
+  return rows === undefined ? found : [...found, rows];
 }
 
 /** Waits until the target's `table` has the source's structure and rows; fails naming the difference. */
-async function waitForSameTable(table: string, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const expected = sourceNamesInTarget(table, await structureOf(source, "shop", table));
-    const actual = await (sink as Running).until(structureOf(target, "replica", table));
-    const sameStructure = expected === actual;
-    const expectedRows = await rowsOf(source, "shop", table);
-    const actualRows = actual === null ? [] : await rowsOf(target, "replica", table).catch(() => []);
-    if (sameStructure && JSON.stringify(expectedRows) === JSON.stringify(actualRows)) return;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `after ${what}, replica.${table} differs from shop.${table}:\n  source: ${expected}\n  target: ${actual}\n` +
-          `  rows: ${expectedRows.length} vs ${actualRows.length}; first differing: ` +
-          `${expectedRows.find((row, i) => row !== actualRows[i])} vs ${actualRows.find((row, i) => row !== expectedRows[i])}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+async function waitForSameTable(table: string, what: string): Promise<void> {
+  await waitForNoDifferences(what, () => (sink as Running).until(tableDifferences(table)));
 }
 
 beforeAll(async () => {
-  sourceDb = await scratchDatabase("tributary_ddl_src");
-  targetDb = await scratchDatabase("tributary_ddl_dst", TARGET_PORT);
-  source = await connectPg(sourceDb.name);
-  target = await connectPg(targetDb.name, TARGET_PORT);
+  ({ sourceDb, targetDb, source, target } = await openSourceAndTarget("tributary_ddl"));
   prefix = uniqueName("ddlit");
   await source.query(`
     CREATE SCHEMA shop;
@@ -114,15 +109,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await sink?.stop();
   await sourceConnector?.stop();
-  await source?.end();
-  // The sink created the replication origin of the source's origin: a cluster-wide object, unique to this file.
-  await target
-    ?.query("SELECT pg_replication_origin_drop($1)", [`tributary_${sourceOrigin}`])
-    .catch(() => undefined);
-  await target?.end();
-  await sourceDb?.drop();
-  await targetDb?.drop();
-  if (prefix) await deleteTopics(await topicsOf(prefix));
+  await dropReplicationOrigin(target, sourceOrigin);
+  await closeSourceAndTarget({ sourceDb, targetDb, source, target });
+  await deleteTopicsOf(prefix);
 });
 
 describe("ddl: apply", () => {

@@ -14,12 +14,19 @@
  */
 import { randomBytes } from "node:crypto";
 import { tableTopic } from "@tributary/core";
-import kafkajs from "kafkajs";
 import type pg from "pg";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteTopics, testKafka, uniqueName } from "../../../test/support/kafka.js";
-import { connectPg, scratchDatabase, TARGET_PORT } from "../../../test/support/postgres.js";
+import { deleteConsumerGroup, deleteTopicsOf, uniqueName } from "../../../test/support/kafka.js";
+import {
+  closeSourceAndTarget,
+  dropReplicationOrigin,
+  openSourceAndTarget,
+  type ScratchDatabase,
+  shopTableDifferences,
+  waitForNoDifferences,
+} from "../../../test/support/pipeline.js";
+import { connectPg, TARGET_PORT } from "../../../test/support/postgres.js";
 import { type PostgresSinkConfig, PostgresSinkConnector } from "../src/index.js";
 import {
   metricValue,
@@ -29,7 +36,6 @@ import {
   startSink,
   startSource,
   testLogger,
-  topicsOf,
   waitForTopics,
 } from "./support/connectors.js";
 
@@ -38,8 +44,8 @@ const TABLES = ["orders", "lines", "audit", "docs"] as const;
 const SOURCE_ORIGIN = `dc1_${randomBytes(3).toString("hex")}`;
 const TARGET_ORIGIN = `dc2_${randomBytes(3).toString("hex")}`;
 
-let sourceDb: { name: string; drop(): Promise<void> };
-let targetDb: { name: string; drop(): Promise<void> };
+let sourceDb: ScratchDatabase;
+let targetDb: ScratchDatabase;
 let source: pg.Client;
 let target: pg.Client;
 let prefix: string;
@@ -51,62 +57,18 @@ let createdOrigin = false;
 /** Consumer groups to delete afterwards. */
 const groups: string[] = [];
 
-/** Every row of a table as its composite text, sorted: equal on both sides means equal in every column. */
-async function rowsOf(client: pg.Client, table: string): Promise<string[]> {
-  const { rows } = await client.query<{ row: string }>(`SELECT t::text AS row FROM shop.${table} AS t`);
-  return rows.map((r) => r.row).sort();
-}
-
-/** Rows one list has more often than the other, with how many more. */
-function surplus(rows: readonly string[], than: readonly string[]): string[] {
-  const counts = new Map<string, number>();
-  for (const row of rows) counts.set(row, (counts.get(row) ?? 0) + 1);
-  for (const row of than) counts.set(row, (counts.get(row) ?? 0) - 1);
-  return [...counts].filter(([, n]) => n > 0).map(([row, n]) => `${n}× ${row.slice(0, 200)}`);
-}
-
-async function differences(): Promise<string[]> {
-  const found: string[] = [];
-  for (const table of TABLES) {
-    const [expected, actual] = [
-      await rowsOf(source, table),
-      await rowsOf(target, table).catch((): string[] => []),
-    ];
-    if (expected.length !== actual.length || expected.some((row, i) => row !== actual[i])) {
-      found.push(
-        `${table}: ${expected.length} rows in the source, ${actual.length} in the target; ` +
-          `missing ${surplus(expected, actual).slice(0, 3).join(" | ")}; extra ${surplus(actual, expected).slice(0, 3).join(" | ")}`,
-      );
-    }
-  }
-  return found;
-}
-
 /** Waits until the target equals the source in every table; fails with the differences left. */
-async function waitForSameRows(what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await (sink as Running).until(differences());
-    if (found.length === 0) return;
-    if (Date.now() > deadline)
-      throw new Error(`after ${what}, the target still differs:\n${found.join("\n")}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-async function session(client: pg.Client): Promise<void> {
-  await client.query(
-    "SET TimeZone = 'UTC'; SET DateStyle = ISO; SET extra_float_digits = 3; SET bytea_output = hex",
+async function waitForSameRows(what: string): Promise<void> {
+  await waitForNoDifferences(what, () =>
+    (sink as Running).until(shopTableDifferences(source, target, TABLES)),
   );
 }
 
 beforeAll(async () => {
-  sourceDb = await scratchDatabase("tributary_sink_src");
-  targetDb = await scratchDatabase("tributary_sink_dst", TARGET_PORT);
-  source = await connectPg(sourceDb.name);
-  target = await connectPg(targetDb.name, TARGET_PORT);
-  await session(source);
-  await session(target);
+  ({ sourceDb, targetDb, source, target } = await openSourceAndTarget(
+    "tributary_sink",
+    "SET TimeZone = 'UTC'; SET DateStyle = ISO; SET extra_float_digits = 3; SET bytea_output = hex",
+  ));
   prefix = uniqueName("sinkit");
   await source.query(`
     CREATE SCHEMA shop;
@@ -159,29 +121,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await sink?.stop();
   await sourceConnector?.stop();
-  await source?.end();
   await target?.query("SELECT pg_drop_replication_slot($1)", [slot]).catch(() => undefined);
-  if (createdOrigin) {
-    await target
-      ?.query("SELECT pg_replication_origin_drop($1)", [`tributary_${SOURCE_ORIGIN}`])
-      .catch(() => undefined);
-  }
-  await target?.end();
-  await sourceDb?.drop();
-  await targetDb?.drop();
-  if (prefix) await deleteTopics(await topicsOf(prefix));
-  for (const group of groups) await deleteGroup(group).catch(() => undefined);
+  if (createdOrigin) await dropReplicationOrigin(target, SOURCE_ORIGIN);
+  await closeSourceAndTarget({ sourceDb, targetDb, source, target });
+  await deleteTopicsOf(prefix);
+  for (const group of groups) await deleteConsumerGroup(group).catch(() => undefined);
 });
-
-async function deleteGroup(groupId: string): Promise<void> {
-  const admin = new kafkajs.Kafka({ brokers: testKafka.brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    await admin.deleteGroups([groupId]);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 describe("PostgreSQL sink", () => {
   it("applies the snapshot into tables it creates with the source's exact types and keys", async () => {
@@ -319,7 +264,7 @@ describe("PostgreSQL sink", () => {
     `);
     // As if the sink had crashed after its target commits but before any Kafka commit: the group
     // has no committed offset, and would start from the beginning of every topic.
-    await deleteGroup(config.name);
+    await deleteConsumerGroup(config.name);
     sink = startSink(config);
     await source.query("INSERT INTO shop.audit VALUES ('after restart', now(), 7, 'null', ARRAY[true])");
     await waitForSameRows("the restart");

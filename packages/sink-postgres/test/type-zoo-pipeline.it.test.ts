@@ -10,8 +10,15 @@
 import { tableTopic } from "@tributary/core";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteTopics, uniqueName } from "../../../test/support/kafka.js";
-import { connectPg, scratchDatabase, TARGET_PORT } from "../../../test/support/postgres.js";
+import { deleteTopicsOf, uniqueName } from "../../../test/support/kafka.js";
+import {
+  closeSourceAndTarget,
+  dropReplicationOrigin,
+  openSourceAndTarget,
+  rowsDifference,
+  type ScratchDatabase,
+  waitForNoDifferences,
+} from "../../../test/support/pipeline.js";
 import { ZOO, ZOO_COLUMNS_SQL, ZOO_TYPES_SQL } from "../../source-postgres/test/support/type-zoo-columns.js";
 import {
   type Running,
@@ -19,7 +26,6 @@ import {
   sourceConfig,
   startSink,
   startSource,
-  topicsOf,
   waitForTopics,
 } from "./support/connectors.js";
 
@@ -36,8 +42,8 @@ const BY_DESIGN: Readonly<Record<string, string>> = {
 
 /** Unique: replication origins are shared by every test on the target cluster. */
 const sourceOrigin = uniqueName("origin");
-let sourceDb: { name: string; drop(): Promise<void> };
-let targetDb: { name: string; drop(): Promise<void> };
+let sourceDb: ScratchDatabase;
+let targetDb: ScratchDatabase;
 let source: pg.Client;
 let target: pg.Client;
 let prefix: string;
@@ -95,30 +101,19 @@ async function rowsOf(client: pg.Client, keepBounds = false): Promise<string[]> 
   return rows.map((row) => row.row);
 }
 
-async function waitForSameRows(what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const expected = await rowsOf(source);
-    const actual = await (sink as Running).until(rowsOf(target).catch((): string[] => []));
-    if (JSON.stringify(expected) === JSON.stringify(actual)) return;
-    if (Date.now() > deadline) {
-      const index = expected.findIndex((row, i) => row !== actual[i]);
-      throw new Error(
-        `after ${what}: ${expected.length} source rows, ${actual.length} target rows; first difference at ${index}:\n` +
-          `  source: ${expected[index]}\n  target: ${actual[index]}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+async function waitForSameRows(what: string): Promise<void> {
+  await waitForNoDifferences(what, async () => {
+    const difference = rowsDifference(
+      "shop.zoo",
+      await rowsOf(source),
+      await (sink as Running).until(rowsOf(target).catch((): string[] => [])),
+    );
+    return difference === undefined ? [] : [difference];
+  });
 }
 
 beforeAll(async () => {
-  sourceDb = await scratchDatabase("tributary_zoo_src");
-  targetDb = await scratchDatabase("tributary_zoo_dst", TARGET_PORT);
-  source = await connectPg(sourceDb.name);
-  target = await connectPg(targetDb.name, TARGET_PORT);
-  await source.query(SESSION);
-  await target.query(SESSION);
+  ({ sourceDb, targetDb, source, target } = await openSourceAndTarget("tributary_zoo", SESSION));
   // The zoo's types and values name the user types unqualified: they live in shop.
   await source.query("CREATE SCHEMA shop; SET search_path = shop, public");
   await source.query(ZOO_TYPES_SQL);
@@ -133,15 +128,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await sink?.stop();
   await sourceConnector?.stop();
-  await source?.end();
-  // The sink created the replication origin of the source's origin: a cluster-wide object, unique to this file.
-  await target
-    ?.query("SELECT pg_replication_origin_drop($1)", [`tributary_${sourceOrigin}`])
-    .catch(() => undefined);
-  await target?.end();
-  await sourceDb?.drop();
-  await targetDb?.drop();
-  if (prefix) await deleteTopics(await topicsOf(prefix));
+  await dropReplicationOrigin(target, sourceOrigin);
+  await closeSourceAndTarget({ sourceDb, targetDb, source, target });
+  await deleteTopicsOf(prefix);
 });
 
 describe("the type zoo from source to sink", () => {

@@ -40,30 +40,49 @@ function running(run: (signal: AbortSignal) => Promise<void>, what: string): Run
   };
 }
 
-/** A source capturing schema `shop` of `database` on 5432 under topic prefix `prefix`. */
-export function sourceConfig(database: string, prefix: string, origin: string): PostgresSourceConfig {
-  return postgresSourceConfigSchema.parse({
+/**
+ * The settings of a source capturing schema `shop` of `database` on 5432 under topic prefix
+ * `prefix`, as a config file holds them (the CLI tests write them to one).
+ */
+export function sourceSettings(
+  database: string,
+  prefix: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
     connector: "postgres-source",
     name: prefix,
-    origin,
     postgres: { host: "127.0.0.1", port: 5432, user: "postgres", database },
     kafka: { brokers: testKafka.brokers },
     tables: { include: ["shop.*"] },
-    snapshot: { workers: 2, chunkRows: 1000, fetchRows: 500 },
     heartbeat: { intervalMs: 500 },
     streaming: { flushIntervalMs: 20 },
     http: { enabled: false },
-  });
+    ...overrides,
+  };
 }
 
-/** A sink applying every table topic under `prefix` to `database` on 5433. */
-export function sinkConfig(
+/** The source of `sourceSettings`, publishing as `origin`, with a snapshot in chunks on two workers. */
+export function sourceConfig(database: string, prefix: string, origin: string): PostgresSourceConfig {
+  return postgresSourceConfigSchema.parse(
+    sourceSettings(database, prefix, {
+      origin,
+      snapshot: { workers: 2, chunkRows: 1000, fetchRows: 500 },
+    }),
+  );
+}
+
+/**
+ * The settings of a sink named `name` applying every table topic under `prefix` to `database`
+ * on 5433, as a config file holds them.
+ */
+export function sinkSettings(
   name: string,
   prefix: string,
   database: string,
   overrides: Record<string, unknown> = {},
-): PostgresSinkConfig {
-  return postgresSinkConfigSchema.parse({
+): Record<string, unknown> {
+  return {
     connector: "postgres-sink",
     name,
     kafka: { brokers: testKafka.brokers },
@@ -72,7 +91,17 @@ export function sinkConfig(
     batch: { maxWaitMs: 20, copyThreshold: 50 },
     http: { enabled: false },
     ...overrides,
-  });
+  };
+}
+
+/** The sink of `sinkSettings`. */
+export function sinkConfig(
+  name: string,
+  prefix: string,
+  database: string,
+  overrides: Record<string, unknown> = {},
+): PostgresSinkConfig {
+  return postgresSinkConfigSchema.parse(sinkSettings(name, prefix, database, overrides));
 }
 
 export function startSource(config: PostgresSourceConfig): Running {
