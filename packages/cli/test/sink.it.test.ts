@@ -12,7 +12,7 @@ import { tableTopic } from "@tributary/core";
 import kafkajs from "kafkajs";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteTopics, testKafka, uniqueName, waitForTopics } from "../../../test/support/kafka.js";
+import { deleteTopicsOf, testKafka, uniqueName, waitForTopics } from "../../../test/support/kafka.js";
 import {
   closeSourceAndTarget,
   dropReplicationOrigin,
@@ -93,13 +93,7 @@ afterAll(async () => {
   // The sink set up a replication origin for the source's origin (its name).
   if (prefix) await dropReplicationOrigin(target, prefix);
   await closeSourceAndTarget({ sourceDb, targetDb, source, target });
-  if (prefix) {
-    await deleteTopics(
-      ["ticks", "counters", "bag"]
-        .map((t) => tableTopic(prefix, "shop", t))
-        .concat([`${prefix}._schemas`, `${prefix}._offsets`]),
-    );
-  }
+  await deleteTopicsOf(prefix);
 });
 
 describe("tributary sink", () => {

@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { tableTopic } from "@tributary/core";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteTopics, quietLogger, uniqueName } from "../../../test/support/kafka.js";
+import { deleteTopicsOf, quietLogger, uniqueName } from "../../../test/support/kafka.js";
 import {
   closeSourceAndTarget,
   dropReplicationOrigin,
@@ -85,9 +85,7 @@ afterAll(async () => {
   if (prefix) await dropReplicationOrigin(target, prefix);
   await closeSourceAndTarget({ sourceDb, targetDb, source, target });
   for (const file of configFiles) file.remove();
-  if (prefix) {
-    await deleteTopics([tableTopic(prefix, "shop", "items"), `${prefix}._schemas`, `${prefix}._offsets`]);
-  }
+  await deleteTopicsOf(prefix);
 });
 
 describe("tributary status", () => {
