@@ -25,6 +25,7 @@ import { type PostgresSinkConfig, PostgresSinkConnector } from "../packages/sink
 import {
   metricValue,
   type Running,
+  type RunningSink,
   sinkConfig,
   sourceConfig,
   startSink,
@@ -107,7 +108,7 @@ describe.each(CASES)("sink conformance: $connector", ({ connector, Connector, pr
   let prefix: string;
   let config: PostgresSinkConfig;
   let sourceRun: Running | undefined;
-  let sink: (Running & { registry: import("prom-client").Registry }) | undefined;
+  let sink: RunningSink | undefined;
 
   async function waitForSameRows(what: string): Promise<void> {
     await waitForNoDifferences(
@@ -117,11 +118,7 @@ describe.each(CASES)("sink conformance: $connector", ({ connector, Connector, pr
     );
   }
 
-  const copied = async () =>
-    metricValue(
-      (sink as { registry: import("prom-client").Registry }).registry,
-      "tributary_sink_rows_copied_total",
-    );
+  const copied = async () => metricValue((sink as RunningSink).registry, "tributary_sink_rows_copied_total");
 
   beforeAll(async () => {
     const tag = connector.split("-")[0] as string;
@@ -166,10 +163,7 @@ describe.each(CASES)("sink conformance: $connector", ({ connector, Connector, pr
       : "creates the tables and applies the snapshot",
     async () => {
       await waitForSameRows("the snapshot");
-      const created = await metricValue(
-        (sink as { registry: import("prom-client").Registry }).registry,
-        "tributary_sink_ddl_total",
-      );
+      const created = await metricValue((sink as RunningSink).registry, "tributary_sink_ddl_total");
       expect(created).toBe(precreated ? 0 : TABLES.length);
       const { rows } = await target.query<{ table: string; key: string | null }>(`
       SELECT c.relname AS table,

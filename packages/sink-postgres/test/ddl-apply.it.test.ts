@@ -24,6 +24,7 @@ import type { PostgresSinkConfig } from "../src/index.js";
 import {
   metricValue,
   type Running,
+  type RunningSink,
   sinkConfig,
   sourceConfig,
   startSink,
@@ -40,7 +41,7 @@ let target: pg.Client;
 let prefix: string;
 let sourceConnector: Running | undefined;
 let config: PostgresSinkConfig;
-let sink: (Running & { registry: import("prom-client").Registry }) | undefined;
+let sink: RunningSink | undefined;
 
 const COLUMN_MAPPING: Record<string, string> = { "items.name": "title" };
 
@@ -159,10 +160,7 @@ describe("ddl: apply", () => {
     await source.query("ALTER TABLE shop.items DROP COLUMN note");
     await waitForSameTable("items", "DROP COLUMN");
     expect(
-      await metricValue(
-        (sink as { registry: import("prom-client").Registry }).registry,
-        "tributary_sink_ddl_total",
-      ),
+      await metricValue((sink as RunningSink).registry, "tributary_sink_ddl_total"),
     ).toBeGreaterThanOrEqual(5);
   });
 

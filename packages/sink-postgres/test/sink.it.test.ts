@@ -31,6 +31,7 @@ import { type PostgresSinkConfig, PostgresSinkConnector } from "../src/index.js"
 import {
   metricValue,
   type Running,
+  type RunningSink,
   sinkConfig,
   sourceConfig,
   startSink,
@@ -51,7 +52,7 @@ let target: pg.Client;
 let prefix: string;
 let config: PostgresSinkConfig;
 let sourceConnector: Running | undefined;
-let sink: (Running & { registry: import("prom-client").Registry }) | undefined;
+let sink: RunningSink | undefined;
 const slot = `tributary_sinkit_${randomBytes(4).toString("hex")}`;
 let createdOrigin = false;
 /** Consumer groups to delete afterwards. */
@@ -316,7 +317,7 @@ describe("PostgreSQL sink", () => {
   });
 
   it("does not apply changes that came from the target itself (its own origin), but moves past them", async () => {
-    const running = sink as Running & { registry: import("prom-client").Registry };
+    const running = sink as RunningSink;
     const droppedBefore = await metricValue(
       running.registry,
       "tributary_sink_events_dropped_by_origin_total",
@@ -355,7 +356,7 @@ describe("PostgreSQL sink", () => {
   });
 
   it("counts what it applied per table and operation, its batches and their duration", async () => {
-    const { registry } = sink as Running & { registry: Registry };
+    const { registry } = sink as RunningSink;
     await source.query("INSERT INTO shop.lines VALUES (424242, 1, 'counted', 1, 0)");
     await waitForSameRows("one more insert");
     const text = await registry.metrics();

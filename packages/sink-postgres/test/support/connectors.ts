@@ -109,11 +109,14 @@ export function startSource(config: PostgresSourceConfig): Running {
   return running((signal) => connector.run(signal), "source");
 }
 
+/** A sink started by `startSink`, with the registry of its metrics. */
+export type RunningSink = Running & { registry: Registry };
+
 /** The sink (by default the PostgreSQL one; a dialect package's connector class otherwise) and its metrics' registry. */
 export function startSink(
   config: PostgresSinkConfig,
   Connector: typeof PostgresSinkConnector = PostgresSinkConnector,
-): Running & { registry: Registry } {
+): RunningSink {
   const registry = new Registry();
   const connector = new Connector(config, testLogger, registry);
   return { ...running((signal) => connector.run(signal), "sink"), registry };
