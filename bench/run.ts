@@ -25,6 +25,7 @@ import {
   writeBacklog,
 } from "./lib/streaming-bench.js";
 import { loadRows } from "./lib/workload.js";
+import { benchPrefix } from "./lib/prefix.js";
 
 /**
  * `npm run bench [-- --rows N --seconds S --transactions N --rate E]`: source → Kafka → target
@@ -56,8 +57,12 @@ if (
   process.exit(2);
 }
 
-/** Every database, slot, origin, topic and group of a run starts with this, so a later run can remove remnants. */
-const PREFIX = "trbbench_";
+/**
+ * Every database, slot, origin, topic and group of a run starts with this, so a later run can
+ * remove remnants. Set BENCH_PREFIX when several people bench on one stack, so one
+ * run's clean-up does not remove another's live objects.
+ */
+const PREFIX = benchPrefix();
 const runName = `${PREFIX}${Date.now().toString(36)}`;
 const name = (suffix: string) => `${runName}_${suffix}`;
 const step = (text: string) => process.stderr.write(`bench: ${text}\n`);
