@@ -15,6 +15,7 @@ import {
   SOURCE_PORT,
   TARGET_PORT,
 } from "./lib/postgres.js";
+import { benchPrefix } from "./lib/prefix.js";
 import { buildResults, formatTable } from "./lib/report.js";
 import { endToEndSnapshot, sinkOnlySnapshot, sourceOnlySnapshot } from "./lib/snapshot-bench.js";
 import {
@@ -25,7 +26,6 @@ import {
   writeBacklog,
 } from "./lib/streaming-bench.js";
 import { loadRows } from "./lib/workload.js";
-import { benchPrefix } from "./lib/prefix.js";
 
 /**
  * `npm run bench [-- --rows N --seconds S --transactions N --rate E]`: source → Kafka → target

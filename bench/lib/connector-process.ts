@@ -7,7 +7,8 @@ import { stringify } from "yaml";
 import { type ProcessStats, readProcessStats } from "./process-stats.js";
 
 /** The CLI this checkout built; BENCH_CLI names another build's bin.js (e.g. to measure a baseline). */
-const CLI = process.env.BENCH_CLI ?? fileURLToPath(new URL("../../packages/cli/dist/bin.js", import.meta.url));
+const CLI =
+  process.env.BENCH_CLI ?? fileURLToPath(new URL("../../packages/cli/dist/bin.js", import.meta.url));
 
 export interface LogLine {
   level: string;
