@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { frameRequest, produceRequest, REPLACED_REQUEST_MODULES } from "./kafkajs-produce-request.js";
 import { installRecordEncoding } from "./kafkajs-record-encoding.js";
 
 /**
@@ -7,8 +8,8 @@ import { installRecordEncoding } from "./kafkajs-record-encoding.js";
  * copies for a 20,000-event batch, most of the producer's CPU and GC time in a profile). This
  * puts a linear grouping with the same result in Node's module cache before kafkajs loads it.
  * Import this module before anything imports kafkajs; kafkajs is unmaintained, so the fix
- * cannot go upstream. It also installs the faster record batch encoding of
- * `kafkajs-record-encoding.ts`.
+ * cannot go upstream. It also installs the faster record batch and produce request encoding
+ * of `kafkajs-record-encoding.ts` and `kafkajs-produce-request.ts`.
  */
 interface GroupArguments<Message> {
   topic: string;
@@ -54,3 +55,5 @@ replaceModule(
   groupMessagesPerPartition,
 );
 installRecordEncoding(replaceModule);
+replaceModule(REPLACED_REQUEST_MODULES.produce, produceRequest);
+replaceModule(REPLACED_REQUEST_MODULES.frame, frameRequest);

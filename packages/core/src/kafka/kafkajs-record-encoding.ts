@@ -17,7 +17,7 @@ import { crc32c } from "./crc32c.js";
 const require = createRequire(import.meta.url);
 
 /** The parts of kafkajs's Encoder used here (kafkajs/src/protocol/encoder.js). */
-interface KafkajsEncoder {
+export interface KafkajsEncoder {
   buf: Buffer;
   offset: number;
   readonly buffer: Buffer;
@@ -43,8 +43,9 @@ interface LongClass {
 }
 
 const Encoder = require("kafkajs/src/protocol/encoder.js") as EncoderClass;
-const Long = require("kafkajs/src/utils/long.js") as LongClass;
-const compressionModule = require("kafkajs/src/protocol/message/compression/index.js") as CompressionModule;
+export const Long = require("kafkajs/src/utils/long.js") as LongClass;
+export const compressionModule =
+  require("kafkajs/src/protocol/message/compression/index.js") as CompressionModule;
 
 const MAGIC_BYTE = 2;
 const TRANSACTIONAL_MASK = 16;
@@ -238,7 +239,8 @@ function writeRecords(out: Buffer, offset: number, records: readonly AnyRecord[]
   return at;
 }
 
-function encoderOver(bytes: Buffer): KafkajsEncoder {
+/** A kafkajs Encoder holding exactly `bytes`, for kafkajs code that takes an Encoder. */
+export function encoderOver(bytes: Buffer): KafkajsEncoder {
   const encoder = new Encoder(0);
   encoder.buf = bytes;
   encoder.offset = bytes.length;
