@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import {
+  batchHeader,
   compressionModule,
   encodeRecord,
   encodeRecordBatch,
@@ -8,6 +9,8 @@ import {
   type KafkajsEncoder,
   Long,
   type MeasuredRecord,
+  recordsSize,
+  writeBatch,
 } from "./kafkajs-record-encoding.js";
 
 /**
@@ -17,8 +20,9 @@ import {
  * so an 8 MB request is copied and zero-filled about ten times over. It also copies every
  * message into a new object to add its offset delta.
  *
- * These replacements write the produce request body once, with the record batches of
- * `kafkajs-record-encoding.ts`, and frame a request (any request) with one exact-size copy.
+ * These replacements write a produce request once, records in place, into one buffer with room
+ * in front for the frame, which `frameRequest` then writes without copying the body; any other
+ * request is framed with one exact-size copy.
  * The bytes are kafkajs's own (see the unit tests).
  */
 
@@ -118,14 +122,14 @@ export function produceRequest({
     apiName: "Produce",
     expectResponse: () => acks !== 0,
     encode: async () => {
-      const topics: { topic: string; partitions: { partition: number; batch: KafkajsEncoder }[] }[] = [];
+      const topics: { topic: string; partitions: EncodedPartition[] }[] = [];
       let size = stringSize(transactionalId) + 2 + 4 + 4;
       for (const { topic, partitions } of topicData) {
-        const encoded: { partition: number; batch: KafkajsEncoder }[] = [];
+        const encoded: EncodedPartition[] = [];
         size += stringSize(topic) + 4;
         for (const { partition, messages, firstSequence } of partitions) {
           const { records, firstTimestamp, maxTimestamp } = measuredRecords(messages);
-          const batch = await encodeRecordBatch({
+          const batchInput = {
             compression,
             records,
             firstTimestamp,
@@ -135,13 +139,20 @@ export function produceRequest({
             ...(firstSequence === undefined ? {} : { firstSequence }),
             transactional: !!transactionalId,
             lastOffsetDelta: records.length - 1,
-          });
-          encoded.push({ partition, batch });
-          size += 4 + 4 + batch.offset;
+          };
+          const part: EncodedPartition =
+            compression === compressionModule.Types.None
+              ? { partition, header: batchHeader(batchInput), records, batch: null, size: 0 }
+              : { partition, header: null, records, batch: await encodeRecordBatch(batchInput), size: 0 };
+          part.size = part.batch ? part.batch.offset : (part.header as Buffer).length + recordsSize(records);
+          encoded.push(part);
+          size += 4 + 4 + part.size;
         }
         topics.push({ topic, partitions: encoded });
       }
-      const out = Buffer.allocUnsafe(size);
+      // Room in front for the request's frame and header, so framing it copies nothing.
+      const backing = Buffer.allocUnsafe(FRAME_ROOM + size);
+      const out = backing.subarray(FRAME_ROOM);
       let at = writeString(out, 0, transactionalId);
       at = out.writeInt16BE(acks, at);
       at = out.writeInt32BE(timeout, at);
@@ -149,16 +160,34 @@ export function produceRequest({
       for (const { topic, partitions } of topics) {
         at = writeString(out, at, topic);
         at = out.writeInt32BE(partitions.length, at);
-        for (const { partition, batch } of partitions) {
+        for (const { partition, header, records, batch, size: batchSize } of partitions) {
           at = out.writeInt32BE(partition, at);
-          at = out.writeInt32BE(batch.offset, at);
-          at += batch.buf.copy(out, at, 0, batch.offset);
+          at = out.writeInt32BE(batchSize, at);
+          if (batch) at += batch.buf.copy(out, at, 0, batch.offset);
+          else at = writeBatch(out, at, header as Buffer, records);
         }
       }
-      return encoderOver(out);
+      const payload = encoderOver(out);
+      framable.set(payload, backing);
+      return payload;
     },
   };
 }
+
+interface EncodedPartition {
+  partition: number;
+  /** The batch header of an uncompressed batch, written in place with its records. */
+  header: Buffer | null;
+  records: MeasuredRecord[];
+  /** A compressed batch, encoded whole. */
+  batch: KafkajsEncoder | null;
+  size: number;
+}
+
+/** Bytes kept free in front of a produce request body: size, api key and version, correlation id, client id. */
+const FRAME_ROOM = 4 + 2 + 2 + 4 + 2 + 256;
+/** Produce request bodies written `FRAME_ROOM` bytes into their backing buffer. */
+const framable = new WeakMap<KafkajsEncoder, Buffer>();
 
 interface RequestFrameInput {
   correlationId: number;
@@ -174,13 +203,18 @@ export async function frameRequest({
 }: RequestFrameInput): Promise<KafkajsEncoder> {
   const payload = await encode();
   const size = 2 + 2 + 4 + stringSize(clientId) + payload.offset;
-  const out = Buffer.allocUnsafe(4 + size);
+  const backing = framable.get(payload);
+  const room = 4 + size - payload.offset;
+  const inPlace = backing !== undefined && room <= FRAME_ROOM && payload.buf.buffer === backing.buffer;
+  const out = inPlace
+    ? backing.subarray(FRAME_ROOM - room, FRAME_ROOM + payload.offset)
+    : Buffer.allocUnsafe(4 + size);
   let at = out.writeInt32BE(size, 0);
   at = out.writeInt16BE(apiKey, at);
   at = out.writeInt16BE(apiVersion, at);
   at = out.writeInt32BE(correlationId, at);
   at = writeString(out, at, clientId);
-  payload.buf.copy(out, at, 0, payload.offset);
+  if (!inPlace) payload.buf.copy(out, at, 0, payload.offset);
   return encoderOver(out);
 }
 

@@ -261,8 +261,12 @@ export interface RecordBatchInput {
   records?: readonly AnyRecord[];
 }
 
-/** Replaces `RecordBatch` of kafkajs/src/protocol/recordBatch/v0: the whole batch in one buffer. */
-export async function encodeRecordBatch({
+/**
+ * The batch's fields before its records, with its length and CRC still zero (`finishBatch`
+ * fills them in). The few 64-bit fields go through kafkajs's own Encoder and Long, so they take
+ * every form kafkajs takes.
+ */
+export function batchHeader({
   compression = compressionModule.Types.None,
   firstOffset = Long.fromInt(0),
   firstTimestamp = Date.now(),
@@ -274,11 +278,10 @@ export async function encodeRecordBatch({
   producerEpoch = 0,
   firstSequence = 0,
   records = [],
-}: RecordBatchInput): Promise<KafkajsEncoder> {
+}: RecordBatchInput): Buffer {
   const attributes =
     (compression & compressionModule.COMPRESSION_CODEC_MASK) | (transactional ? TRANSACTIONAL_MASK : 0);
-  // The few 64-bit fields go through kafkajs's own Encoder and Long, so they take every form it takes.
-  const header = new Encoder(64)
+  return new Encoder(64)
     .writeInt64(firstOffset)
     .writeInt32(0)
     .writeInt32(partitionLeaderEpoch)
@@ -292,28 +295,52 @@ export async function encodeRecordBatch({
     .writeInt16(producerEpoch)
     .writeInt32(firstSequence)
     .writeInt32(records.length).buffer;
+}
 
-  let out: Buffer;
+/** Bytes of the uncompressed records. */
+export function recordsSize(records: readonly AnyRecord[]): number {
+  let size = 0;
+  for (const record of records) size += sizeOf(record);
+  return size;
+}
+
+/** Writes an uncompressed batch (its header from `batchHeader`) at `offset`; returns where it ends. */
+export function writeBatch(
+  out: Buffer,
+  offset: number,
+  header: Buffer,
+  records: readonly AnyRecord[],
+): number {
+  header.copy(out, offset);
+  const end = writeRecords(out, offset + header.length, records);
+  finishBatch(out, offset, end);
+  return end;
+}
+
+/** Fills in the length and CRC of the batch at `out[start, end)`. */
+function finishBatch(out: Buffer, start: number, end: number): void {
+  out.writeInt32BE(end - start - 12, start + 8);
+  out.writeUInt32BE(crc32c(out, start + BATCH_PREFIX, end), start + 17);
+}
+
+/** Replaces `RecordBatch` of kafkajs/src/protocol/recordBatch/v0: the whole batch in one buffer. */
+export async function encodeRecordBatch(input: RecordBatchInput): Promise<KafkajsEncoder> {
+  const { compression = compressionModule.Types.None, records = [] } = input;
+  const header = batchHeader(input);
   if (compression === compressionModule.Types.None) {
-    let recordsSize = 0;
-    for (const record of records) recordsSize += sizeOf(record);
-    out = Buffer.allocUnsafe(header.length + recordsSize);
-    header.copy(out, 0);
-    writeRecords(out, header.length, records);
-  } else {
-    const codec = compressionModule.lookupCodec(compression);
-    let recordsSize = 0;
-    for (const record of records) recordsSize += sizeOf(record);
-    const plain = Buffer.allocUnsafe(recordsSize);
-    writeRecords(plain, 0, records);
-    // lookupCodec throws for a codec kafkajs lacks, as kafkajs's own RecordBatch would.
-    const compressed = await (codec as Codec).compress(encoderOver(plain));
-    out = Buffer.allocUnsafe(header.length + compressed.length);
-    header.copy(out, 0);
-    compressed.copy(out, header.length);
+    const out = Buffer.allocUnsafe(header.length + recordsSize(records));
+    writeBatch(out, 0, header, records);
+    return encoderOver(out);
   }
-  out.writeInt32BE(out.length - 12, 8);
-  out.writeUInt32BE(crc32c(out, BATCH_PREFIX, out.length), 17);
+  const codec = compressionModule.lookupCodec(compression);
+  const plain = Buffer.allocUnsafe(recordsSize(records));
+  writeRecords(plain, 0, records);
+  // lookupCodec throws for a codec kafkajs lacks, as kafkajs's own RecordBatch would.
+  const compressed = await (codec as Codec).compress(encoderOver(plain));
+  const out = Buffer.allocUnsafe(header.length + compressed.length);
+  header.copy(out, 0);
+  compressed.copy(out, header.length);
+  finishBatch(out, 0, out.length);
   return encoderOver(out);
 }
 
