@@ -58,7 +58,7 @@ function requestInput(
       {
         topic: "tributary.db.public.orders",
         partitions: [
-          { partition: 0, firstSequence: 100, messages: messages(250, timestamps) },
+          { partition: 0, firstSequence: 100, messages: messages(90, timestamps) },
           { partition: 3, firstSequence: 0, messages: messages(7, timestamps) },
         ],
       },

@@ -39,7 +39,7 @@ const HEADERS = Object.freeze({ "tributary.origin": "src-1", "tributary.schema":
 /** Records with and without keys, null values, headers (frozen, mutable, multi-valued), UTF-8, sizes across varint lengths. */
 function variedRecords(): RecordInput[] {
   const records: RecordInput[] = [];
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 120; i++) {
     records.push({
       offsetDelta: i,
       timestampDelta:
@@ -56,7 +56,7 @@ function variedRecords(): RecordInput[] {
               : (undefined as unknown as Record<string, string>),
     });
   }
-  records.push({ offsetDelta: 300, timestampDelta: 0, key: Buffer.alloc(0), value: Buffer.alloc(20_000, 7) });
+  records.push({ offsetDelta: 120, timestampDelta: 0, key: Buffer.alloc(0), value: Buffer.alloc(20_000, 7) });
   return records;
 }
 
