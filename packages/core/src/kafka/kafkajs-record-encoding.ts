@@ -125,7 +125,8 @@ function writeVarIntBytes(out: Buffer, offset: number, value: Buffer | string | 
   if (value == null) return writeVarInt(out, offset, -1);
   if (Buffer.isBuffer(value)) {
     const at = writeVarInt(out, offset, value.length);
-    value.copy(out, at);
+    // TypedArray#set: Buffer#copy validates its arguments and makes a view on every call.
+    out.set(value, at);
     return at + value.length;
   }
   const text = String(value);
@@ -210,13 +211,13 @@ function writeRecord(out: Buffer, offset: number, record: MeasuredRecord): numbe
   out[at++] = 0;
   if (record.timestampBytes === null) at = writeVarInt(out, at, record.timestampDelta);
   else {
-    record.timestampBytes.copy(out, at);
+    out.set(record.timestampBytes, at);
     at += record.timestampBytes.length;
   }
   at = writeVarInt(out, at, record.offsetDelta);
   at = writeVarIntBytes(out, at, record.key);
   at = writeVarIntBytes(out, at, record.value);
-  record.headers.copy(out, at);
+  out.set(record.headers, at);
   return at + record.headers.length;
 }
 
