@@ -156,10 +156,9 @@ function groupByTopic(records: OutgoingRecord[]): TopicMessages[] {
       messages = [];
       byTopic.set(record.topic, messages);
     }
-    const message: Message = { key: record.key, value: record.value };
-    if (record.headers) message.headers = record.headers;
-    if (record.partition !== undefined) message.partition = record.partition;
-    messages.push(message);
+    // kafkajs reads key, value, headers, partition and timestamp of a message and changes
+    // nothing: the record itself serves, without a copy per event.
+    messages.push(record);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
