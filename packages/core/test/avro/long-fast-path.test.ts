@@ -36,7 +36,7 @@ const SCHEMA: AvroSchema = {
 
 describe("long fast path", () => {
   it("writes the same bytes as packing every bigint did, across the whole range", () => {
-    const old = avsc.Type.forSchema(SCHEMA as avsc.Schema, {
+    const old = avsc.Type.forSchema(SCHEMA, {
       ...avscOptions(),
       typeHook: (schema) =>
         schema === "long" || (typeof schema === "object" && (schema as { type?: unknown }).type === "long")
@@ -72,7 +72,9 @@ describe("long fast path", () => {
         many: [value, negated / 3n, 7n],
         byName: { a: value, b: null },
       };
-      expect(encodeBody(writer, row)).toEqual(old.toBuffer(row));
+      const expected = Buffer.alloc(1024);
+      const end = old.encode(row, expected);
+      expect(encodeBody(writer, row)).toEqual(expected.subarray(0, end));
     }
   });
 });
