@@ -15,6 +15,7 @@ import {
   SOURCE_PORT,
   TARGET_PORT,
 } from "./lib/postgres.js";
+import { benchPrefix } from "./lib/prefix.js";
 import { buildResults, formatTable } from "./lib/report.js";
 import { endToEndSnapshot, sinkOnlySnapshot, sourceOnlySnapshot } from "./lib/snapshot-bench.js";
 import {
@@ -56,8 +57,12 @@ if (
   process.exit(2);
 }
 
-/** Every database, slot, origin, topic and group of a run starts with this, so a later run can remove remnants. */
-const PREFIX = "trbbench_";
+/**
+ * Every database, slot, origin, topic and group of a run starts with this, so a later run can
+ * remove remnants. Set BENCH_PREFIX when several people bench on one stack, so one
+ * run's clean-up does not remove another's live objects.
+ */
+const PREFIX = benchPrefix();
 const runName = `${PREFIX}${Date.now().toString(36)}`;
 const name = (suffix: string) => `${runName}_${suffix}`;
 const step = (text: string) => process.stderr.write(`bench: ${text}\n`);

@@ -6,12 +6,23 @@ import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { type ProcessStats, readProcessStats } from "./process-stats.js";
 
-const CLI = fileURLToPath(new URL("../../packages/cli/dist/bin.js", import.meta.url));
+/** The CLI this checkout built; BENCH_CLI names another build's bin.js (e.g. to measure a baseline). */
+const CLI =
+  process.env.BENCH_CLI ?? fileURLToPath(new URL("../../packages/cli/dist/bin.js", import.meta.url));
 
 export interface LogLine {
   level: string;
   msg: string;
   [field: string]: unknown;
+}
+
+/**
+ * Extra node arguments for one kind of connector, e.g. BENCH_SOURCE_NODE_ARGS="--cpu-prof
+ * --cpu-prof-dir=/tmp/prof" to profile the source (split on whitespace).
+ */
+function nodeArguments(command: "source" | "sink"): string[] {
+  const text = process.env[`BENCH_${command.toUpperCase()}_NODE_ARGS`] ?? "";
+  return text.split(/\s+/).filter((part) => part !== "");
 }
 
 /**
@@ -32,7 +43,7 @@ export class ConnectorProcess {
     const dir = mkdtempSync(join(tmpdir(), "tributary-bench-"));
     const file = join(dir, `${command}.yaml`);
     writeFileSync(file, stringify(config));
-    this.child = spawn(process.execPath, [CLI, command, "--config", file], {
+    this.child = spawn(process.execPath, [...nodeArguments(command), CLI, command, "--config", file], {
       stdio: ["ignore", "ignore", "pipe"],
     });
     let buffered = "";

@@ -154,8 +154,9 @@ function encodeWithPrefix(writer: WriterSchema, compiled: Compiled, value: unkno
     throw encodeError(writer, compiled, value, error);
   }
   const output = Buffer.allocUnsafe(end);
-  prefix.copy(output, 0);
-  scratch.copy(output, start, start, end);
+  // TypedArray#set rather than Buffer#copy, which validates its arguments on every (small) call.
+  output.set(prefix, 0);
+  output.set(scratch.subarray(start, end), start);
   return output;
 }
 

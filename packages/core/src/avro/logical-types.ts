@@ -22,7 +22,41 @@ export const TIME_MICROS_MAX = 86_400_000_000n;
 /** Scratch for the 8 bytes avsc packs a long from; avsc consumes it before `toBuffer` is called again. */
 const LONG_BYTES = Buffer.alloc(8);
 
+/** Within ±2^52, avsc's number writer is exact (it doubles the value in floating point beyond 2^30). */
+const SAFE_MIN = -(2n ** 52n);
+const SAFE_MAX = 2n ** 52n;
+
+/** The parts of avsc's internal long type and Tap that the write fast path uses. */
+interface AvscTap {
+  writeLong(value: number): void;
+}
+interface AvscLongInternals {
+  _write(tap: AvscTap, value: unknown): void;
+}
+
+/**
+ * Writes a long in the safe-integer range with avsc's own number writer (the same zig-zag
+ * varint bytes) instead of packing 8 bytes from a bigint: most longs (keys, timestamps) are.
+ * Anything else, invalid values included, takes avsc's own path.
+ */
+function withSafeIntegerWrite(type: avsc.Type, min: bigint, max: bigint): avsc.Type {
+  const fast = Object.create(type) as AvscLongInternals;
+  const general = (type as unknown as AvscLongInternals)._write;
+  fast._write = function write(tap, value) {
+    if (typeof value === "bigint" && value >= SAFE_MIN && value <= SAFE_MAX && value >= min && value <= max) {
+      tap.writeLong(Number(value));
+    } else {
+      general.call(this, tap, value);
+    }
+  };
+  return Object.freeze(fast) as unknown as avsc.Type;
+}
+
 function bigintLong(min: bigint, max: bigint): avsc.Type {
+  return withSafeIntegerWrite(bigintLongType(min, max), min, max);
+}
+
+function bigintLongType(min: bigint, max: bigint): avsc.Type {
   return avsc.types.LongType.__with<bigint>({
     fromBuffer: (bytes) => bytes.readBigInt64LE(0),
     toBuffer: (value) => {

@@ -1,4 +1,6 @@
 import { createRequire } from "node:module";
+import { frameRequest, produceRequest, REPLACED_REQUEST_MODULES } from "./kafkajs-produce-request.js";
+import { installRecordEncoding } from "./kafkajs-record-encoding.js";
 
 /**
  * kafkajs 2.2.4 groups a produce request's messages by partition with `[...current, message]`
@@ -6,7 +8,8 @@ import { createRequire } from "node:module";
  * copies for a 20,000-event batch, most of the producer's CPU and GC time in a profile). This
  * puts a linear grouping with the same result in Node's module cache before kafkajs loads it.
  * Import this module before anything imports kafkajs; kafkajs is unmaintained, so the fix
- * cannot go upstream.
+ * cannot go upstream. It also installs the faster record batch and produce request encoding
+ * of `kafkajs-record-encoding.ts` and `kafkajs-produce-request.ts`.
  */
 interface GroupArguments<Message> {
   topic: string;
@@ -33,13 +36,24 @@ export function groupMessagesPerPartition<Message>({
 }
 
 const require = createRequire(import.meta.url);
-const target = require.resolve("kafkajs/src/producer/groupMessagesPerPartition.js");
-if (!require.cache[target]) {
+
+/** Puts `exports` in Node's module cache as the module at `path`, unless that module is loaded already. */
+function replaceModule(path: string, exports: unknown): boolean {
+  if (require.cache[path]) return false;
   const replacement = new (require("node:module") as { Module: new (id: string) => NodeJS.Module }).Module(
-    target,
+    path,
   );
-  replacement.filename = target;
+  replacement.filename = path;
   replacement.loaded = true;
-  replacement.exports = groupMessagesPerPartition;
-  require.cache[target] = replacement;
+  replacement.exports = exports;
+  require.cache[path] = replacement;
+  return true;
 }
+
+replaceModule(
+  require.resolve("kafkajs/src/producer/groupMessagesPerPartition.js"),
+  groupMessagesPerPartition,
+);
+installRecordEncoding(replaceModule);
+replaceModule(REPLACED_REQUEST_MODULES.produce, produceRequest);
+replaceModule(REPLACED_REQUEST_MODULES.frame, frameRequest);

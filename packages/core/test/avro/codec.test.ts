@@ -8,6 +8,7 @@ import {
   encodeBody,
   isSingleObject,
   peekFingerprint,
+  SINGLE_OBJECT_HEADER_LENGTH,
   type WriterSchema,
 } from "../../src/avro/codec.js";
 import { type ErrorCode, isTributaryError, type TributaryError } from "../../src/errors/TributaryError.js";
@@ -566,5 +567,77 @@ describe("compileSchema", () => {
     ["a record without fields", { type: "record", name: "R" }],
   ])("refuses %s with TRB_SCHEMA_INVALID", (_name, schema) => {
     codedError("TRB_SCHEMA_INVALID", () => compileSchema(schema as AvroSchema));
+  });
+});
+
+describe("long encoding", () => {
+  /** Zig-zag varint of a 64-bit value, as the Avro specification defines it. */
+  function referenceLong(value: bigint): number[] {
+    let zigzag = BigInt.asUintN(64, (value << 1n) ^ (value >> 63n));
+    const bytes: number[] = [];
+    while (zigzag >= 0x80n) {
+      bytes.push(Number(zigzag & 0x7fn) | 0x80);
+      zigzag >>= 7n;
+    }
+    bytes.push(Number(zigzag));
+    return bytes;
+  }
+
+  it("writes every long, safe integers and beyond, as the specification's zig-zag varint", () => {
+    const writer = compileSchema({
+      type: "record",
+      name: "Longs",
+      fields: [
+        { name: "plain", type: "long" },
+        { name: "nullable", type: ["null", "long"] },
+        { name: "micros", type: { type: "long", logicalType: "timestamp-micros" } },
+        { name: "time", type: { type: "long", logicalType: "time-micros" } },
+      ],
+    });
+    const safe = BigInt(Number.MAX_SAFE_INTEGER);
+    const values = [
+      0n,
+      1n,
+      -1n,
+      63n,
+      -64n,
+      64n,
+      1n << 30n,
+      -(1n << 30n),
+      (1n << 31n) - 1n,
+      -(1n << 31n),
+      safe,
+      -safe,
+      safe + 1n,
+      -safe - 1n,
+      (1n << 63n) - 1n,
+      -(1n << 63n),
+      1_700_000_000_123_456n,
+      -62_135_596_800_000_000n,
+    ];
+    for (const value of values) {
+      const time = value < 0n ? -value % 86_400_000_000n : value % 86_400_000_001n;
+      const encoded = encode(writer, { plain: value, nullable: value, micros: value, time });
+      const expected = [
+        ...referenceLong(value),
+        2,
+        ...referenceLong(value),
+        ...referenceLong(value),
+        ...referenceLong(time),
+      ];
+      expect([...encoded.subarray(SINGLE_OBJECT_HEADER_LENGTH)]).toEqual(expected);
+      expect(decode(writer, encoded)).toEqual({ plain: value, nullable: value, micros: value, time });
+    }
+  });
+
+  it("still refuses a long out of its range or of the wrong type", () => {
+    const writer = compileSchema({
+      type: "record",
+      name: "Times",
+      fields: [{ name: "time", type: { type: "long", logicalType: "time-micros" } }],
+    });
+    expect(() => encode(writer, { time: 86_400_000_001n })).toThrow(/TRB_CODEC_ENCODE|time/);
+    expect(() => encode(writer, { time: -1n })).toThrow();
+    expect(() => encode(writer, { time: 5 })).toThrow();
   });
 });

@@ -116,6 +116,31 @@ function headersOf(table: CapturedTable, origin: string, tx: string | undefined)
   return headers;
 }
 
+/**
+ * One Kafka record of a change. A class, so that naming the event in an error (`describe`) is
+ * a method rather than a closure made for every row.
+ */
+class ChangeRecord implements OutgoingRecord {
+  partition?: number;
+
+  constructor(
+    readonly topic: string,
+    readonly key: Buffer | null,
+    readonly value: Buffer | null,
+    readonly headers: Record<string, string>,
+    partition: number | undefined,
+    private readonly table: CapturedTable,
+    private readonly op: Envelope["op"],
+    private readonly keyRow: Row | null,
+  ) {
+    if (partition !== undefined) this.partition = partition;
+  }
+
+  describe(): string {
+    return `the ${this.op} event of ${this.table.qualifiedName} with key ${JSON.stringify(toJsonValue(this.keyRow))}`;
+  }
+}
+
 /** The Kafka records of one change: the event, plus a tombstone after a delete. */
 export function toRecords(
   table: CapturedTable,
@@ -126,25 +151,19 @@ export function toRecords(
   const keyBytes = key === null || table.keySchema === null ? null : encode(table.keySchema, key);
   const value = encode(table.valueSchema, envelope);
   const headers = headersOf(table, envelope.origin, envelope.transaction?.id);
-  const describe = () =>
-    `the ${envelope.op} event of ${table.qualifiedName} with key ${JSON.stringify(toJsonValue(key))}`;
-  if (envelope.op === "t") {
-    return Array.from({ length: options.partitions(table) }, (_, partition) => ({
-      topic: table.topic,
-      key: null,
-      value,
-      headers,
-      partition,
-      describe,
-    }));
+  const partitions = options.partitions(table);
+  const op = envelope.op;
+  if (op === "t") {
+    return Array.from(
+      { length: partitions },
+      (_, partition) => new ChangeRecord(table.topic, null, value, headers, partition, table, op, key),
+    );
   }
   // With one partition there is nothing to hash the key for.
-  const partition = options.partitions(table) === 1 ? 0 : undefined;
-  const record: OutgoingRecord = { topic: table.topic, key: keyBytes, value, headers, describe };
-  if (partition !== undefined) record.partition = partition;
-  const records: OutgoingRecord[] = [record];
-  if (envelope.op === "d" && options.tombstones && keyBytes !== null) {
-    records.push({ ...record, value: null });
+  const partition = partitions === 1 ? 0 : undefined;
+  const record = new ChangeRecord(table.topic, keyBytes, value, headers, partition, table, op, key);
+  if (op === "d" && options.tombstones && keyBytes !== null) {
+    return [record, new ChangeRecord(table.topic, keyBytes, null, headers, partition, table, op, key)];
   }
-  return records;
+  return [record];
 }

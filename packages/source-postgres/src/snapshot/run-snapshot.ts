@@ -51,6 +51,9 @@ export async function runSnapshot(resources: SessionResources): Promise<CaptureS
     const started = Date.now();
     let rowsRead = 0;
     const sources = new Map<CapturedTable, SourceInfo>();
+    // ts_ms of the rows read in the same millisecond: one bigint, not one per row.
+    let clockMs = 0;
+    let clockTs = 0n;
     const reader = new SnapshotReader({
       connect: () => resources.connect("tributary-snapshot"),
       snapshotName: exported.snapshotName,
@@ -69,6 +72,11 @@ export async function runSnapshot(resources: SessionResources): Promise<CaptureS
         const label = { table: table.qualifiedName };
         let batchBytes = 0;
         for (const values of rows) {
+          const now = Date.now();
+          if (now !== clockMs) {
+            clockMs = now;
+            clockTs = BigInt(now);
+          }
           const row = rowFromText(table, values);
           const envelope: Envelope = {
             before: null,
@@ -77,7 +85,7 @@ export async function runSnapshot(resources: SessionResources): Promise<CaptureS
             op: "r",
             source,
             origin: config.origin,
-            ts_ms: BigInt(Date.now()),
+            ts_ms: clockTs,
             transaction: null,
           };
           for (const record of toRecords(table, keyOf(table, row), envelope, tables.records)) {
