@@ -86,8 +86,8 @@ async function copyFloor(): Promise<void> {
     "-c",
     "COPY bench.rows TO STDOUT",
   ]));
-  out.stdout.pipe(createWriteStream(file));
-  await new Promise((resolve) => out.on("exit", resolve));
+  const written = new Promise((resolve) => out.stdout.pipe(createWriteStream(file)).on("finish", resolve));
+  await Promise.all([written, new Promise((resolve) => out.on("exit", resolve))]);
   const data = readFileSync(file, "utf8");
   const database = `${base}_copy`;
   await freshDatabase(database, TARGET_PORT);
@@ -131,7 +131,10 @@ async function sinkRun(topic: string, index: number): Promise<void> {
       },
       rows,
       { failed: sink.exited },
-    );
+    ).catch((error: unknown) => {
+      process.stderr.write(`${sink.tail()}\n`);
+      throw error;
+    });
     const usage = use(sink);
     await sink.stop();
     const seconds = (progress.reachedAt - sink.startedAt) / 1000;
