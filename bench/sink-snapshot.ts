@@ -22,7 +22,7 @@ import { BENCH_TABLE_SQL, loadRows } from "./lib/workload.js";
  * them, so CPU per row can be compared while other work shares the machine.
  *
  * The source database and the snapshot topic stay (named by --rows) so that a later run reuses
- * them; TRIBUTARY_BENCH_CPU_PROF=<dir> writes the sink's CPU profiles (see connector-process.ts).
+ * them; BENCH_CPU_PROF=<dir> writes the sink's CPU profiles (see connector-process.ts).
  * Remove what it leaves with --clean.
  */
 const { values } = parseArgs({
@@ -34,7 +34,7 @@ const { values } = parseArgs({
 });
 const rows = Number(values.rows);
 const runs = Number(values.runs);
-const PREFIX = process.env.TRIBUTARY_SINK_BENCH_PREFIX ?? "trbsinkbench_";
+const PREFIX = process.env.SINK_BENCH_PREFIX ?? "trbsinkbench_";
 const base = `${PREFIX}${rows}`;
 const step = (text: string) => process.stderr.write(`sink-snapshot: ${text}\n`);
 
