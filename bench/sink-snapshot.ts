@@ -8,7 +8,14 @@ import { copyIn } from "../packages/sink-postgres/src/target/copy-in.js";
 import { ConnectorProcess } from "./lib/connector-process.js";
 import { benchTopic, startSink, use } from "./lib/connectors.js";
 import { openAdmin, topicRecords } from "./lib/kafka-offsets.js";
-import { appliedOffset, connect, dropDatabase, freshDatabase, SOURCE_PORT, TARGET_PORT } from "./lib/postgres.js";
+import {
+  appliedOffset,
+  connect,
+  dropDatabase,
+  freshDatabase,
+  SOURCE_PORT,
+  TARGET_PORT,
+} from "./lib/postgres.js";
 import { readProcessStats } from "./lib/process-stats.js";
 import { watchProgress } from "./lib/progress.js";
 import { sourceOnlySnapshot } from "./lib/snapshot-bench.js";
@@ -34,7 +41,7 @@ const { values } = parseArgs({
 });
 const rows = Number(values.rows);
 const runs = Number(values.runs);
-const PREFIX = process.env.SINK_BENCH_PREFIX ?? "trbsinkbench_";
+const PREFIX = "trbsinkbench_";
 const base = `${PREFIX}${rows}`;
 const step = (text: string) => process.stderr.write(`sink-snapshot: ${text}\n`);
 
@@ -80,14 +87,19 @@ async function ensureTopic(): Promise<string> {
 
 async function copyFloor(): Promise<void> {
   const file = join(tmpdir(), `${base}.copy`);
-  const out = spawn("psql", ["-X", "-q", "-h", "127.0.0.1", "-p", String(SOURCE_PORT), "-U", "postgres"].concat([
-    "-d",
-    `${base}_src`,
-    "-c",
-    "COPY bench.rows TO STDOUT",
-  ]));
-  const written = new Promise((resolve) => out.stdout.pipe(createWriteStream(file)).on("finish", resolve));
-  await Promise.all([written, new Promise((resolve) => out.on("exit", resolve))]);
+  const out = spawn(
+    "psql",
+    ["-X", "-q", "-h", "127.0.0.1", "-p", String(SOURCE_PORT), "-U", "postgres"].concat([
+      "-d",
+      `${base}_src`,
+      "-c",
+      "COPY bench.rows TO STDOUT",
+    ]),
+  );
+  const written = new Promise<void>((resolve) =>
+    out.stdout.pipe(createWriteStream(file)).on("finish", resolve),
+  );
+  await Promise.all([written, new Promise<void>((resolve) => out.on("exit", () => resolve()))]);
   const data = readFileSync(file, "utf8");
   const database = `${base}_copy`;
   await freshDatabase(database, TARGET_PORT);

@@ -16,18 +16,17 @@ import type { ColumnModel, TableModel } from "./table-model.js";
 
 export type ApplyAction =
   | { readonly kind: "statement"; readonly statement: SqlStatement }
-  /** Run `copy` (`COPY … FROM STDIN`, text format) and send `data`. */
-  | { readonly kind: "copy"; readonly copy: string; readonly data: string; readonly rows: number }
   /**
-   * Run `copy` straight into the table inside a savepoint; when it fails, roll back to the
-   * savepoint and run `fallback` (the staging merge of the same rows) instead.
+   * Run `copy` (`COPY … FROM STDIN`, text format) and send `data`. With a `fallback`, run it
+   * inside a savepoint, and when it fails roll back to the savepoint and run `fallback` instead
+   * (the staging merge of the same rows).
    */
   | {
-      readonly kind: "direct-copy";
+      readonly kind: "copy";
       readonly copy: string;
       readonly data: string;
       readonly rows: number;
-      readonly fallback: readonly ApplyAction[];
+      readonly fallback?: readonly ApplyAction[];
     };
 
 export interface PlanOptions {
@@ -75,7 +74,7 @@ export function planApply(
     const staging = stage(table.columns, rows, fallback, data);
     for (const statement of dialect.upsertFromStaging(table, staging, []))
       fallback.push({ kind: "statement", statement });
-    actions.push({ kind: "direct-copy", copy: dialect.copyIntoTable(table), data, rows: rows.length, fallback });
+    actions.push({ kind: "copy", copy: dialect.copyIntoTable(table), data, rows: rows.length, fallback });
   };
   for (const step of steps) {
     switch (step.kind) {

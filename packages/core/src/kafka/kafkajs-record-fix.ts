@@ -78,8 +78,14 @@ function addToText(base: string | undefined, delta: number | LongValue): string 
 }
 
 export function decodeRecord(decoder: KafkaDecoder, batchContext: BatchContext = {}) {
-  const { firstOffset, firstTimestamp, magicByte, isControlBatch = false, timestampType, maxTimestamp } =
-    batchContext;
+  const {
+    firstOffset,
+    firstTimestamp,
+    magicByte,
+    isControlBatch = false,
+    timestampType,
+    maxTimestamp,
+  } = batchContext;
   const attributes = decoder.readInt8();
   const timestampDelta = readShortVarLong(decoder) ?? decoder.readVarLong();
   const timestamp =

@@ -38,30 +38,50 @@ function body(record: Parameters<typeof encodeRecord>[0]): Buffer {
 
 describe("kafkajs record decoder fix", () => {
   const original = originalDecoder();
-  const cases = [
+  const cases: Parameters<typeof encodeRecord>[0][] = [
     { key: Buffer.from("k"), value: Buffer.from("v"), headers: { a: Buffer.from("1"), b: Buffer.from("2") } },
     { key: null, value: null, offsetDelta: 7, timestampDelta: 1234 },
-    { key: null, value: Buffer.from("x"), headers: { a: [Buffer.from("1"), Buffer.from("2"), Buffer.from("3")] } },
+    {
+      key: null,
+      value: Buffer.from("x"),
+      headers: { a: [Buffer.from("1"), Buffer.from("2"), Buffer.from("3")] },
+    },
     { key: null, value: Buffer.from("x"), timestampDelta: Long.fromString("-98765432109876") },
     { key: null, value: Buffer.from("x"), timestampDelta: Long.fromString("9007199254740993") },
   ];
   const contexts = [
     { firstOffset: "0", firstTimestamp: "1700000000000", magicByte: 2, timestampType: 0 },
-    { firstOffset: "9007199254740990", firstTimestamp: "9223372036854775000", magicByte: 2, timestampType: 0 },
-    { firstOffset: "12", firstTimestamp: "5", maxTimestamp: "99", magicByte: 2, timestampType: 1, isControlBatch: true },
+    {
+      firstOffset: "9007199254740990",
+      firstTimestamp: "9223372036854775000",
+      magicByte: 2,
+      timestampType: 0,
+    },
+    {
+      firstOffset: "12",
+      firstTimestamp: "5",
+      maxTimestamp: "99",
+      magicByte: 2,
+      timestampType: 1,
+      isControlBatch: true,
+    },
   ];
 
   it("decodes records as kafkajs does", () => {
     for (const record of cases) {
       for (const context of contexts) {
         const bytes = body(record);
-        expect(decodeRecord(new Decoder(bytes) as never, context)).toEqual(original(new Decoder(bytes), context));
+        expect(decodeRecord(new Decoder(bytes) as never, context)).toEqual(
+          original(new Decoder(bytes), context),
+        );
       }
     }
   });
 
   it("is the module kafkajs's batch decoder loads", () => {
-    const loaded = require(require.resolve("kafkajs/src/protocol/recordBatch/record/v0/decoder.js")) as unknown;
+    const loaded = require(
+      require.resolve("kafkajs/src/protocol/recordBatch/record/v0/decoder.js"),
+    ) as unknown;
     expect(loaded).toBe(decodeRecord);
   });
 });

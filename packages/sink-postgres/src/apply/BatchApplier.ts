@@ -342,10 +342,11 @@ export class BatchApplier {
         await connection.query(action.statement);
         return;
       case "copy":
-        await connection.copy(action.copy, action.data);
-        metrics.copiedRows.inc({ table }, action.rows);
-        return;
-      case "direct-copy":
+        if (action.fallback === undefined) {
+          await connection.copy(action.copy, action.data);
+          metrics.copiedRows.inc({ table }, action.rows);
+          return;
+        }
         await connection.query(statement(`SAVEPOINT ${DIRECT_COPY_SAVEPOINT}`));
         try {
           await connection.copy(action.copy, action.data);
@@ -353,7 +354,7 @@ export class BatchApplier {
           if (isTributaryError(error, "TRB_SINK_TARGET_UNREACHABLE")) throw error;
           // Mostly a key the table holds already: merge the same rows through a staging table.
           await connection.query(statement(`ROLLBACK TO SAVEPOINT ${DIRECT_COPY_SAVEPOINT}`));
-          this.directCopyFailures.set(table, (this.directCopyFailures.get(table) ?? 0) + 1);
+          this.directCopyFailures.set(table, 1);
           this.options.logger.debug(
             { table, err: error },
             "copying snapshot rows straight into the table failed; merging them through a staging table",

@@ -141,7 +141,11 @@ export class EventDecoder {
 }
 
 /** The writer of `message`: `last` when it wrote it too, else the store's if it holds it already. */
-function knownWriter(store: SchemaStore, last: WriterSchema | undefined, message: Buffer): WriterSchema | undefined {
+function knownWriter(
+  store: SchemaStore,
+  last: WriterSchema | undefined,
+  message: Buffer,
+): WriterSchema | undefined {
   if (last !== undefined && writtenWith(last, message)) return last;
   return store.cached(peekFingerprint(message));
 }
