@@ -26,7 +26,6 @@ import type { CheckedRun, ConflictCount, ConflictDetector } from "../conflicts/C
 import { splitAtSchemaChanges } from "../ddl/split-at-schema-changes.js";
 import type { SinkMetrics } from "../SinkMetrics.js";
 import type { Dialect } from "../sql/dialect.js";
-import { statement } from "../sql/sql-text.js";
 import type { TableModel } from "../table-model.js";
 import { selectOffsets, upsertOffset } from "../target/helper-sql.js";
 import type { OriginMarking, ReplayedPosition } from "../target/OriginMarking.js";
@@ -66,6 +65,10 @@ class ProbeDone extends Error {}
 const SAVEPOINT = { text: "SAVEPOINT tributary_probe", values: [] };
 const RELEASE_SAVEPOINT = { text: "RELEASE SAVEPOINT tributary_probe", values: [] };
 const ROLLBACK_TO_SAVEPOINT = { text: "ROLLBACK TO SAVEPOINT tributary_probe", values: [] };
+/** Around a direct copy of snapshot rows (see `runAction`). */
+const DIRECT_COPY_SAVEPOINT = { text: "SAVEPOINT tributary_direct_copy", values: [] };
+const RELEASE_DIRECT_COPY = { text: "RELEASE SAVEPOINT tributary_direct_copy", values: [] };
+const ROLLBACK_DIRECT_COPY = { text: "ROLLBACK TO SAVEPOINT tributary_direct_copy", values: [] };
 
 /** A group rejected again after its rejected records were set aside is isolated again, this often at most. */
 const MAX_REJECTION_ROUNDS = 3;
@@ -347,13 +350,13 @@ export class BatchApplier {
           metrics.copiedRows.inc({ table }, action.rows);
           return;
         }
-        await connection.query(statement(`SAVEPOINT ${DIRECT_COPY_SAVEPOINT}`));
+        await connection.query(DIRECT_COPY_SAVEPOINT);
         try {
           await connection.copy(action.copy, action.data);
         } catch (error) {
           if (isTributaryError(error, "TRB_SINK_TARGET_UNREACHABLE")) throw error;
           // Mostly a key the table holds already: merge the same rows through a staging table.
-          await connection.query(statement(`ROLLBACK TO SAVEPOINT ${DIRECT_COPY_SAVEPOINT}`));
+          await connection.query(ROLLBACK_DIRECT_COPY);
           this.directCopyFailures.set(table, 1);
           this.options.logger.debug(
             { table, err: error },
@@ -362,7 +365,7 @@ export class BatchApplier {
           for (const fallback of action.fallback) await this.runAction(fallback, table);
           return;
         }
-        await connection.query(statement(`RELEASE SAVEPOINT ${DIRECT_COPY_SAVEPOINT}`));
+        await connection.query(RELEASE_DIRECT_COPY);
         this.directCopyFailures.delete(table);
         metrics.copiedRows.inc({ table }, action.rows);
         return;
@@ -414,7 +417,6 @@ export class BatchApplier {
   }
 }
 
-const DIRECT_COPY_SAVEPOINT = "tributary_direct_copy";
 /** After a failed direct copy into a table, only every this many runs of it try again. */
 const DIRECT_COPY_RETRY_EVERY = 16;
 
