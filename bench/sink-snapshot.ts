@@ -29,7 +29,8 @@ import { BENCH_TABLE_SQL, loadRows } from "./lib/workload.js";
  * them, so CPU per row can be compared while other work shares the machine.
  *
  * The source database and the snapshot topic stay (named by --rows) so that a later run reuses
- * them; BENCH_CPU_PROF=<dir> writes the sink's CPU profiles (see connector-process.ts).
+ * them; BENCH_SINK_NODE_ARGS="--cpu-prof --cpu-prof-dir=<dir>" writes the sink's CPU profiles
+ * (see connector-process.ts).
  * Remove what it leaves with --clean.
  */
 const { values } = parseArgs({
