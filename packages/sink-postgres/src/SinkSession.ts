@@ -88,6 +88,8 @@ export async function runSinkSession(options: SinkSessionOptions): Promise<Sessi
     const consumer = new KafkaEventSubscriber(config.kafka, clientId, logger, {
       partitionsConsumedConcurrently: 1,
       minBytes: FETCH_MIN_BYTES,
+      maxBytesPerPartition: config.consumer.fetchMaxBytes,
+      maxBytes: config.consumer.fetchMaxBytes,
       maxWaitTimeMs: config.batch.maxWaitMs,
       sessionTimeoutMs: config.consumer.sessionTimeoutMs,
       heartbeatIntervalMs: config.consumer.heartbeatIntervalMs,

@@ -1,8 +1,10 @@
 /**
  * A table's reduced steps (batch-reduction.ts) → what to run on the target, in order: statements,
  * and COPY for bulk steps of at least `copyThreshold` rows (into a staging table that is then
- * merged, or straight into a table without a key). The caller runs the
- * actions in the batch's target transaction (with the offsets it records).
+ * merged, or straight into a table without a key). Snapshot rows (`directCopy`) are first
+ * copied straight into a keyed table, with the staging merge to fall back on when that fails
+ * (a key the table holds already). The caller runs the actions in the batch's target
+ * transaction (with the offsets it records).
  */
 import type { Row } from "@tributary/core";
 import type { ApplyStep } from "./batch-reduction.js";
@@ -14,8 +16,18 @@ import type { ColumnModel, TableModel } from "./table-model.js";
 
 export type ApplyAction =
   | { readonly kind: "statement"; readonly statement: SqlStatement }
-  /** Run `copy` (`COPY … FROM STDIN`, text format) and send `data`. */
-  | { readonly kind: "copy"; readonly copy: string; readonly data: string; readonly rows: number };
+  /**
+   * Run `copy` (`COPY … FROM STDIN`, text format) and send `data`. With a `fallback`, run it
+   * inside a savepoint, and when it fails roll back to the savepoint and run `fallback` instead
+   * (the staging merge of the same rows).
+   */
+  | {
+      readonly kind: "copy";
+      readonly copy: string;
+      readonly data: string;
+      readonly rows: number;
+      readonly fallback?: readonly ApplyAction[];
+    };
 
 export interface PlanOptions {
   /** Upserts and deletes of at least this many rows go through COPY into a staging table. */
@@ -25,6 +37,11 @@ export interface PlanOptions {
    * between the tables applied in one transaction, e.g. `tributary_stage_<n>`.
    */
   readonly stagingPrefix: string;
+  /**
+   * The steps come from snapshot rows (op `r`) only, which the table most likely lacks: copy a
+   * bulk upsert of every column straight into the table first (when the dialect enforces keys).
+   */
+  readonly directCopy?: boolean;
 }
 
 export function planApply(
@@ -38,17 +55,26 @@ export function planApply(
     for (const statement of statements) actions.push({ kind: "statement", statement });
   };
   let staged = 0;
-  const stage = (columns: readonly ColumnModel[], rows: readonly Row[]) => {
+  const stage = (columns: readonly ColumnModel[], rows: readonly Row[], into = actions, data?: string) => {
     staged++;
     const staging = `${options.stagingPrefix}_${staged}`;
-    run([dialect.createStaging(table, staging, columns)]);
-    actions.push({
+    into.push({ kind: "statement", statement: dialect.createStaging(table, staging, columns) });
+    into.push({
       kind: "copy",
       copy: dialect.copyIntoStaging(staging, columns),
-      data: copyRows(columns, rows),
+      data: data ?? copyRows(columns, rows),
       rows: rows.length,
     });
     return staging;
+  };
+  /** Straight into the table, else staged and merged: the COPY data of every column serves both. */
+  const directOrStaged = (rows: readonly Row[]) => {
+    const data = copyRows(table.columns, rows);
+    const fallback: ApplyAction[] = [];
+    const staging = stage(table.columns, rows, fallback, data);
+    for (const statement of dialect.upsertFromStaging(table, staging, []))
+      fallback.push({ kind: "statement", statement });
+    actions.push({ kind: "copy", copy: dialect.copyIntoTable(table), data, rows: rows.length, fallback });
   };
   for (const step of steps) {
     switch (step.kind) {
@@ -63,7 +89,14 @@ export function planApply(
         }
         break;
       case "upsert":
-        if (step.rows.length >= options.copyThreshold) {
+        if (
+          step.rows.length >= options.copyThreshold &&
+          options.directCopy === true &&
+          dialect.enforcesKeys &&
+          step.unchanged.length === 0
+        ) {
+          directOrStaged(step.rows);
+        } else if (step.rows.length >= options.copyThreshold) {
           const columns = changedColumns(table, step.unchanged);
           if (step.unchanged.length > 0 && columns.every((column) => column.keyPosition !== null)) break;
           run(dialect.upsertFromStaging(table, stage(columns, step.rows), step.unchanged));

@@ -45,6 +45,9 @@ export type ApplyStep =
   /** Table without a key: delete one row whose columns equal `before`. */
   | { readonly kind: "delete-row"; readonly before: Row };
 
+/** The `unchanged` of an upsert that sent every field (most of them): shared, never modified. */
+const NONE_UNCHANGED: ReadonlySet<string> = new Set();
+
 type Pending =
   | { readonly kind: "upsert"; readonly row: Row; readonly unchanged: ReadonlySet<string> }
   | { readonly kind: "delete"; readonly key: Row };
@@ -107,8 +110,8 @@ function reduceKeyed(records: readonly BatchRecord[], keyFields: readonly string
       deletes.push(change.key);
       continue;
     }
-    const unchanged = [...change.unchanged].sort();
-    const id = unchanged.join("\u0000");
+    const unchanged = change.unchanged.size === 0 ? [] : [...change.unchanged].sort();
+    const id = unchanged.length === 0 ? "" : unchanged.join("\u0000");
     const group = groups.get(id);
     if (group === undefined) {
       groups.set(id, { rows: [change.row], unchanged });
@@ -136,7 +139,7 @@ function upsertOf(
   previous: Pending | undefined,
 ): Pending {
   if (unchangedFields.length === 0) {
-    return { kind: "upsert", row: after, unchanged: new Set() };
+    return { kind: "upsert", row: after, unchanged: NONE_UNCHANGED };
   }
   const row: Row = { ...after };
   const unchanged = new Set<string>();

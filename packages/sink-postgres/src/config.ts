@@ -190,6 +190,14 @@ export const postgresSinkConfigSchema = z
           .describe(
             "How often the sink heartbeats to its consumer group, also while applying a batch; well under sessionTimeoutMs",
           ),
+        fetchMaxBytes: z
+          .number()
+          .int()
+          .min(64 * 1024)
+          .default(2 * 1024 * 1024)
+          .describe(
+            "Most bytes one fetch from Kafka returns, per partition and in all (a larger record still comes whole): larger fetches use more memory without applying faster",
+          ),
       })
       .refine((consumer) => consumer.heartbeatIntervalMs * 3 <= consumer.sessionTimeoutMs, {
         message: "expected heartbeatIntervalMs to be at most a third of sessionTimeoutMs",

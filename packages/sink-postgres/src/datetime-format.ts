@@ -78,13 +78,47 @@ export function formatTimestamptz(micros: bigint): string {
 function formatTimestampText(micros: bigint, zone: string): string {
   if (micros === TIMESTAMP_POSITIVE_INFINITY) return "infinity";
   if (micros === TIMESTAMP_NEGATIVE_INFINITY) return "-infinity";
+  const { days, ofDay } = splitDays(micros);
+  const { date, bc } = civilTextOf(days);
+  const text = `${date} ${clockText(ofDay)}${zone}`;
+  return bc ? `${text} BC` : text;
+}
+
+const MICROS_PER_DAY_NUMBER = 86_400_000_000;
+
+/** Whole days since 1970-01-01 and microseconds into the last, in doubles when the count is a safe integer. */
+function splitDays(micros: bigint): { days: number; ofDay: number } {
+  const asNumber = Number(micros);
+  if (Number.isSafeInteger(asNumber)) {
+    // The quotient may round across a day boundary; the products stay exact, so correct it.
+    let days = Math.floor(asNumber / MICROS_PER_DAY_NUMBER);
+    let ofDay = asNumber - days * MICROS_PER_DAY_NUMBER;
+    if (ofDay < 0) {
+      days -= 1;
+      ofDay += MICROS_PER_DAY_NUMBER;
+    } else if (ofDay >= MICROS_PER_DAY_NUMBER) {
+      days += 1;
+      ofDay -= MICROS_PER_DAY_NUMBER;
+    }
+    return { days, ofDay };
+  }
   let days = micros / MICROS_PER_DAY;
   let ofDay = micros - days * MICROS_PER_DAY;
   if (ofDay < 0n) {
     days -= 1n;
     ofDay += MICROS_PER_DAY;
   }
-  const { date, bc } = civilText(Number(days));
-  const text = `${date} ${clockText(Number(ofDay))}${zone}`;
-  return bc ? `${text} BC` : text;
+  return { days: Number(days), ofDay: Number(ofDay) };
+}
+
+/** Rows of a batch mostly share a few days: the last day's text is kept. */
+let lastDays = Number.NaN;
+let lastCivil: { date: string; bc: boolean } = { date: "", bc: false };
+
+function civilTextOf(days: number): { date: string; bc: boolean } {
+  if (days !== lastDays) {
+    lastCivil = civilText(days);
+    lastDays = days;
+  }
+  return lastCivil;
 }

@@ -102,6 +102,16 @@ export function peekFingerprint(message: Buffer): Fingerprint {
   return fingerprintFromBytes(message, 2);
 }
 
+/** True when `message` is a single-object message written with `writer` (a cheap header check, no decoding). */
+export function writtenWith(writer: WriterSchema, message: Buffer): boolean {
+  const compiled = compiledOf(writer);
+  return (
+    isSingleObject(message) &&
+    message.readUInt32LE(2) === compiled.fingerprintLow &&
+    message.readUInt32LE(6) === compiled.fingerprintHigh
+  );
+}
+
 /**
  * Decodes a single-object message written with `writer`. Throws TRB_CODEC_NOT_SINGLE_OBJECT,
  * TRB_CODEC_FINGERPRINT_MISMATCH, or TRB_CODEC_DECODE (truncated, trailing bytes, corrupt).

@@ -36,6 +36,7 @@ export {
   isSingleObject,
   peekFingerprint,
   SINGLE_OBJECT_HEADER_LENGTH,
+  writtenWith,
 } from "./codec.js";
 export { CRC64_AVRO_EMPTY, crc64Avro } from "./crc64-avro.js";
 export { formatDecimal, toUnscaled } from "./decimal.js";

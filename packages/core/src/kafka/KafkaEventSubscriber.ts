@@ -1,5 +1,5 @@
 import "./kafkajs-fixes.js";
-import type { Consumer, EachBatchPayload, IHeaders } from "kafkajs";
+import type { Consumer, EachBatchPayload, IHeaders, KafkaMessage } from "kafkajs";
 import type { KafkaConfig } from "../config/common-schema.js";
 import { TributaryError } from "../errors/TributaryError.js";
 import type { Logger } from "../observability/logger.js";
@@ -16,7 +16,10 @@ import { createKafka, kafkaFailure } from "./kafka-client.js";
 export interface KafkaSubscriberOptions {
   /** Partitions fetched and handled at once (each partition still in order). */
   partitionsConsumedConcurrently?: number;
+  /** Most bytes a fetch returns per partition (default 8 MiB). */
   maxBytesPerPartition?: number;
+  /** Most bytes a fetch returns in all (default the config's `maxMessageBytes`; a larger record still comes whole). */
+  maxBytes?: number;
   /** The broker answers a fetch once it has this many bytes, or after `maxWaitTimeMs` (default 1). */
   minBytes?: number;
   /** Longest time the broker holds a fetch waiting for `minBytes` (default 5000). */
@@ -67,7 +70,7 @@ export class KafkaEventSubscriber implements EventSubscriber {
       groupId: options.groupId,
       allowAutoTopicCreation: false,
       maxBytesPerPartition: this.options.maxBytesPerPartition ?? 8 * 1024 * 1024,
-      maxBytes: this.config.maxMessageBytes,
+      maxBytes: this.options.maxBytes ?? this.config.maxMessageBytes,
       ...(this.options.minBytes === undefined ? {} : { minBytes: this.options.minBytes }),
       ...(this.options.maxWaitTimeMs === undefined ? {} : { maxWaitTimeInMs: this.options.maxWaitTimeMs }),
       ...(this.options.sessionTimeoutMs === undefined
@@ -155,15 +158,9 @@ export class KafkaEventSubscriber implements EventSubscriber {
     await this.assigning;
     // Stale: a seek (e.g. by onAssigned) moved the partition after this batch was fetched.
     if (this.stopping || !isRunning() || isStale() || batch.messages.length === 0) return;
-    const records: IncomingRecord[] = batch.messages.map((message) => ({
-      topic: batch.topic,
-      partition: batch.partition,
-      offset: BigInt(message.offset),
-      key: message.key,
-      value: message.value,
-      headers: toHeaders(message.headers),
-      timestampMs: Number(message.timestamp),
-    }));
+    const records: IncomingRecord[] = batch.messages.map(
+      (message) => new KafkaRecord(batch.topic, batch.partition, message),
+    );
     const recordBatch: RecordBatch = {
       topic: batch.topic,
       partition: batch.partition,
@@ -208,6 +205,36 @@ export class KafkaEventSubscriber implements EventSubscriber {
 
 function toTopicList(topics: string[] | RegExp): (string | RegExp)[] {
   return Array.isArray(topics) ? topics : [topics];
+}
+
+/** A fetched record; its headers are converted only when read (the sink rarely reads them). */
+class KafkaRecord implements IncomingRecord {
+  readonly offset: bigint;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly timestampMs: number;
+  private rawHeaders: IHeaders | undefined;
+  private converted: Record<string, Buffer> | undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    message: KafkaMessage,
+  ) {
+    this.offset = BigInt(message.offset);
+    this.key = message.key;
+    this.value = message.value;
+    this.timestampMs = Number(message.timestamp);
+    this.rawHeaders = message.headers;
+  }
+
+  get headers(): Record<string, Buffer> {
+    if (this.converted === undefined) {
+      this.converted = toHeaders(this.rawHeaders);
+      this.rawHeaders = undefined;
+    }
+    return this.converted;
+  }
 }
 
 function toHeaders(headers: IHeaders | undefined): Record<string, Buffer> {

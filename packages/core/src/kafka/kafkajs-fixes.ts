@@ -1,3 +1,4 @@
+import "./kafkajs-record-fix.js";
 import { createRequire } from "node:module";
 import { frameRequest, produceRequest, REPLACED_REQUEST_MODULES } from "./kafkajs-produce-request.js";
 import { installRecordEncoding } from "./kafkajs-record-encoding.js";

@@ -57,6 +57,11 @@ export class SchemaStore {
     return pending;
   }
 
+  /** The writer schema of `fingerprint` if this store already holds it (no wait, no Kafka read). */
+  cached(fingerprint: Fingerprint): WriterSchema | undefined {
+    return this.known.get(fingerprint);
+  }
+
   async lookup(fingerprint: Fingerprint): Promise<WriterSchema> {
     const cached = this.known.get(fingerprint);
     if (cached) return cached;

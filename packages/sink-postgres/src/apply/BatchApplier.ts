@@ -19,7 +19,7 @@ import {
   type TopicPartition,
   TributaryError,
 } from "@tributary/core";
-import { planApply } from "../apply-plan.js";
+import { type ApplyAction, planApply } from "../apply-plan.js";
 import { reduceBatch } from "../batch-reduction.js";
 import type { PostgresSinkConfig } from "../config.js";
 import type { CheckedRun, ConflictCount, ConflictDetector } from "../conflicts/ConflictDetector.js";
@@ -65,6 +65,10 @@ class ProbeDone extends Error {}
 const SAVEPOINT = { text: "SAVEPOINT tributary_probe", values: [] };
 const RELEASE_SAVEPOINT = { text: "RELEASE SAVEPOINT tributary_probe", values: [] };
 const ROLLBACK_TO_SAVEPOINT = { text: "ROLLBACK TO SAVEPOINT tributary_probe", values: [] };
+/** Around a direct copy of snapshot rows (see `runAction`). */
+const DIRECT_COPY_SAVEPOINT = { text: "SAVEPOINT tributary_direct_copy", values: [] };
+const RELEASE_DIRECT_COPY = { text: "RELEASE SAVEPOINT tributary_direct_copy", values: [] };
+const ROLLBACK_DIRECT_COPY = { text: "ROLLBACK TO SAVEPOINT tributary_direct_copy", values: [] };
 
 /** A group rejected again after its rejected records were set aside is isolated again, this often at most. */
 const MAX_REJECTION_ROUNDS = 3;
@@ -74,6 +78,8 @@ const positionKey = (topic: string, partition: number) => `${topic}:${partition}
 export class BatchApplier {
   /** Per assigned partition: the next offset the target recorded (null: none yet). */
   private positions = new Map<string, bigint | null>();
+  /** Per table whose last direct copy of snapshot rows failed: runs since (see `directCopyDue`). */
+  private readonly directCopyFailures = new Map<string, number>();
 
   constructor(private readonly options: BatchApplierOptions) {}
 
@@ -275,13 +281,16 @@ export class BatchApplier {
       const table = `${model.schema}.${model.table}`;
       for (const { kind, resolution } of conflicts[index] ?? [])
         metrics.conflicts.inc({ table, kind, resolution });
+      // Counted per op for the whole run: one counter update per op, not per event.
+      const perOp = new Map<string, number>();
       for (const record of run.records) {
         const value = record.value;
         if (value === null) continue;
-        metrics.events.inc({ table, op: value.op });
+        perOp.set(value.op, (perOp.get(value.op) ?? 0) + 1);
         const commitMs = value.source.commitTsMs;
         if (commitMs !== null && (lastCommitMs === null || commitMs > lastCommitMs)) lastCommitMs = commitMs;
       }
+      for (const [op, count] of perOp) metrics.events.inc({ table, op }, count);
     }
     if (lastCommitMs !== null) metrics.commitToApplyMs.set(Date.now() - Number(lastCommitMs));
     return true;
@@ -314,22 +323,64 @@ export class BatchApplier {
       }
     }
     const steps = reduceBatch(checked?.records ?? run.records, model.keyFields);
+    const table = `${model.schema}.${model.table}`;
     const actions = planApply(steps, model, dialect, {
       copyThreshold: config.batch.copyThreshold,
       stagingPrefix: `tributary_stage_${index}`,
+      directCopy: checked === undefined && isSnapshotRun(run.records) && this.directCopyDue(table),
     });
     try {
-      for (const action of actions) {
-        if (action.kind === "copy") {
-          await connection.copy(action.copy, action.data);
-          this.options.metrics.copiedRows.inc({ table: `${model.schema}.${model.table}` }, action.rows);
-        } else await connection.query(action.statement);
-      }
+      for (const action of actions) await this.runAction(action, table);
       if (checked?.record) await connection.query(checked.record);
     } catch (error) {
       throw applyFailure(error, model, topic, partition, run.records);
     }
     return [...(checked?.conflicts ?? [])];
+  }
+
+  private async runAction(action: ApplyAction, table: string): Promise<void> {
+    const { connection, metrics } = this.options;
+    switch (action.kind) {
+      case "statement":
+        await connection.query(action.statement);
+        return;
+      case "copy":
+        if (action.fallback === undefined) {
+          await connection.copy(action.copy, action.data);
+          metrics.copiedRows.inc({ table }, action.rows);
+          return;
+        }
+        await connection.query(DIRECT_COPY_SAVEPOINT);
+        try {
+          await connection.copy(action.copy, action.data);
+        } catch (error) {
+          if (isTributaryError(error, "TRB_SINK_TARGET_UNREACHABLE")) throw error;
+          // Mostly a key the table holds already: merge the same rows through a staging table.
+          await connection.query(ROLLBACK_DIRECT_COPY);
+          this.directCopyFailures.set(table, 1);
+          this.options.logger.debug(
+            { table, err: error },
+            "copying snapshot rows straight into the table failed; merging them through a staging table",
+          );
+          for (const fallback of action.fallback) await this.runAction(fallback, table);
+          return;
+        }
+        await connection.query(RELEASE_DIRECT_COPY);
+        this.directCopyFailures.delete(table);
+        metrics.copiedRows.inc({ table }, action.rows);
+        return;
+    }
+  }
+
+  /**
+   * Whether to copy a table's snapshot rows straight into it: yes, except after a failed try
+   * (rows it held already), when only every DIRECT_COPY_RETRY_EVERY-th run tries again.
+   */
+  private directCopyDue(table: string): boolean {
+    const failures = this.directCopyFailures.get(table);
+    if (failures === undefined) return true;
+    this.directCopyFailures.set(table, failures + 1);
+    return failures % DIRECT_COPY_RETRY_EVERY === 0;
   }
 
   /** Another instance applied the partition meanwhile: continue from what the target holds. */
@@ -364,6 +415,20 @@ export class BatchApplier {
       );
     }
   }
+}
+
+/** After a failed direct copy into a table, only every this many runs of it try again. */
+const DIRECT_COPY_RETRY_EVERY = 16;
+
+/** Snapshot rows only (op `r`; tombstones and filtered placeholders aside). */
+function isSnapshotRun(records: readonly SinkRecord[]): boolean {
+  let rows = 0;
+  for (const { value } of records) {
+    if (value === null) continue;
+    if (value.op !== "r") return false;
+    rows++;
+  }
+  return rows > 0;
 }
 
 /** The last source position and commit time among a transaction's records. */

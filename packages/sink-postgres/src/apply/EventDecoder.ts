@@ -20,6 +20,7 @@ import {
   TributaryError,
   topicPrefixOf,
   type WriterSchema,
+  writtenWith,
 } from "@tributary/core";
 import type { DecodedRecord } from "./transaction-groups.js";
 
@@ -35,8 +36,16 @@ export interface EventDecoderOptions {
   logger: Logger;
 }
 
+/** The writer schemas a topic's records used last: most records are written with the same ones. */
+interface RecentWriters {
+  readonly store: SchemaStore;
+  key: WriterSchema | undefined;
+  value: WriterSchema | undefined;
+}
+
 export class EventDecoder {
   private readonly stores = new Map<string, SchemaStore>();
+  private readonly recent = new Map<string, RecentWriters>();
 
   constructor(private readonly options: EventDecoderOptions) {}
 
@@ -55,23 +64,54 @@ export class EventDecoder {
     try {
       return await this.decodeOne(record);
     } catch (error) {
-      const reason = isTributaryError(error) ? error.reason : (error as Error).message;
-      throw new TributaryError(
-        "TRB_SINK_DECODE",
-        `cannot decode the record at offset ${record.offset} of ${record.topic} partition ${record.partition}: ${reason}`,
-        {
-          retriable: isRetriable(error),
-          cause: error,
-          details: { topic: record.topic, partition: record.partition, offset: record.offset.toString() },
-        },
-      );
+      throw decodeFailure(record, error);
+    }
+  }
+
+  /**
+   * Decodes `record` at once (no promise) when the store already holds the writer schemas of its
+   * key and value; undefined when one must be looked up first (then use `decodeRecord`). Fails
+   * like `decodeRecord`.
+   */
+  decodeKnownRecord(record: IncomingRecord): SinkRecord | undefined {
+    try {
+      return this.decodeKnown(record);
+    } catch (error) {
+      throw decodeFailure(record, error);
     }
   }
 
   async close(): Promise<void> {
     const stores = [...this.stores.values()];
     this.stores.clear();
+    this.recent.clear();
     await Promise.all(stores.map((store) => store.close()));
+  }
+
+  private decodeKnown(record: IncomingRecord): SinkRecord | undefined {
+    const recent = this.recentOf(record.topic);
+    let key: Row | null = null;
+    if (record.key !== null && isSingleObject(record.key)) {
+      const writer = knownWriter(recent.store, recent.key, record.key);
+      if (writer === undefined) return undefined;
+      recent.key = writer;
+      key = decode(writer, record.key) as Row;
+    }
+    if (record.value === null) return { offset: record.offset, key, value: null, schema: null, writer: null };
+    const writer = knownWriter(recent.store, recent.value, record.value);
+    if (writer === undefined) return undefined;
+    recent.value = writer;
+    const value = decode(writer, record.value) as Envelope;
+    return { offset: record.offset, key, value, schema: writer.fingerprint, writer };
+  }
+
+  private recentOf(topic: string): RecentWriters {
+    let recent = this.recent.get(topic);
+    if (recent === undefined) {
+      recent = { store: this.storeOf(topic), key: undefined, value: undefined };
+      this.recent.set(topic, recent);
+    }
+    return recent;
   }
 
   private async decodeOne(record: IncomingRecord): Promise<SinkRecord> {
@@ -98,4 +138,27 @@ export class EventDecoder {
     }
     return store;
   }
+}
+
+/** The writer of `message`: `last` when it wrote it too, else the store's if it holds it already. */
+function knownWriter(
+  store: SchemaStore,
+  last: WriterSchema | undefined,
+  message: Buffer,
+): WriterSchema | undefined {
+  if (last !== undefined && writtenWith(last, message)) return last;
+  return store.cached(peekFingerprint(message));
+}
+
+function decodeFailure(record: IncomingRecord, error: unknown): TributaryError {
+  const reason = isTributaryError(error) ? error.reason : (error as Error).message;
+  return new TributaryError(
+    "TRB_SINK_DECODE",
+    `cannot decode the record at offset ${record.offset} of ${record.topic} partition ${record.partition}: ${reason}`,
+    {
+      retriable: isRetriable(error),
+      cause: error,
+      details: { topic: record.topic, partition: record.partition, offset: record.offset.toString() },
+    },
+  );
 }

@@ -24,7 +24,7 @@ import type { SinkMetrics } from "../SinkMetrics.js";
 import type { EventDecoder, SinkRecord } from "./EventDecoder.js";
 
 export interface RecordIntakeOptions {
-  decoder: Pick<EventDecoder, "decodeRecord">;
+  decoder: Pick<EventDecoder, "decodeRecord"> & Partial<Pick<EventDecoder, "decodeKnownRecord">>;
   filter: EventFilter;
   /** Null with `errors.tolerance: none`. */
   deadLetters: DeadLetterQueue | null;
@@ -54,7 +54,8 @@ export class RecordIntake {
     const taken: SinkRecord[] = [];
     const bad: BadRecord[] = [];
     for (const record of records) {
-      const result = await this.takeOne(record);
+      const decoded = this.decodeKnown(record) ?? (await this.decode(record));
+      const result = decoded instanceof TributaryError ? decoded : this.filterOne(record, decoded);
       if (!(result instanceof TributaryError)) {
         taken.push(result);
         continue;
@@ -67,15 +68,25 @@ export class RecordIntake {
     return { records: taken, stop: null };
   }
 
-  /** The record to apply, or the error that makes it a bad record. */
-  private async takeOne(record: IncomingRecord): Promise<SinkRecord | TributaryError> {
-    let decoded: SinkRecord;
+  /** The decoded record or the error that makes it a bad record; undefined when its schemas must be looked up. */
+  private decodeKnown(record: IncomingRecord): SinkRecord | TributaryError | undefined {
     try {
-      decoded = await this.options.decoder.decodeRecord(record);
+      return this.options.decoder.decodeKnownRecord?.(record);
     } catch (error) {
-      if (!isTributaryError(error, "TRB_SINK_DECODE") || isRetriable(error)) throw error;
-      return error;
+      return badRecord(error);
     }
+  }
+
+  private async decode(record: IncomingRecord): Promise<SinkRecord | TributaryError> {
+    try {
+      return await this.options.decoder.decodeRecord(record);
+    } catch (error) {
+      return badRecord(error);
+    }
+  }
+
+  /** The record to apply after the filters, or the error that makes it a bad record. */
+  private filterOne(record: IncomingRecord, decoded: SinkRecord): SinkRecord | TributaryError {
     const { filter, ownOrigin, metrics } = this.options;
     const value = decoded.value;
     if (!filter.active || value === null || value.origin === ownOrigin) return decoded;
@@ -106,6 +117,12 @@ export class RecordIntake {
       );
     }
   }
+}
+
+/** A decode failure of the record itself, as a bad record; any other error (e.g. the schema store out of reach) is thrown. */
+function badRecord(error: unknown): TributaryError {
+  if (!isTributaryError(error, "TRB_SINK_DECODE") || isRetriable(error)) throw error;
+  return error;
 }
 
 /** The error the sink stops with at a bad record, saying how to go on. */

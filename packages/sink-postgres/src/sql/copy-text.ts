@@ -4,10 +4,12 @@
  * and tab written as `\\`, `\n`, `\r`, `\t` (so no value can end a line or field early, and
  * no line can read as the `\.` end marker).
  */
-import type { Row } from "@tributary/core";
+import type { ColumnType, Row } from "@tributary/core";
 import type { ColumnModel } from "../table-model.js";
+import type { ValueFormatter } from "../value-text.js";
 import { formatterOf } from "./bind.js";
 
+const COPY_SPECIAL = /[\\\n\r\t]/;
 const COPY_SPECIALS = /[\\\n\r\t]/g;
 const COPY_ESCAPES: Readonly<Record<string, string>> = {
   "\\": "\\\\",
@@ -15,25 +17,43 @@ const COPY_ESCAPES: Readonly<Record<string, string>> = {
   "\r": "\\r",
   "\t": "\\t",
 };
+const escapeSpecial = (special: string) => COPY_ESCAPES[special] as string;
+
+/**
+ * Column types whose text input is written from a number or a boolean here, so it never holds a
+ * backslash, newline, carriage return or tab (strings, even decimals and uuids, are checked).
+ */
+const PLAIN_KINDS: ReadonlySet<ColumnType["kind"]> = new Set([
+  "boolean",
+  "int",
+  "long",
+  "float",
+  "double",
+  "date",
+  "time-micros",
+  "timestamp-micros",
+  "local-timestamp-micros",
+]);
 
 /** A value's text input as a COPY text field (`\N` for NULL). */
 export function copyField(text: string | null): string {
   if (text === null) return "\\N";
-  return text.replace(COPY_SPECIALS, (special) => COPY_ESCAPES[special] as string);
+  return COPY_SPECIAL.test(text) ? text.replace(COPY_SPECIALS, escapeSpecial) : text;
 }
 
 /** COPY text lines of `rows` for `columns` (in that order), each ending with a newline. */
 export function copyRows(columns: readonly ColumnModel[], rows: readonly Row[]): string {
-  const formatters = columns.map((column) => ({ field: column.field, format: formatterOf(column) }));
+  const count = columns.length;
+  const fields = columns.map((column) => column.field);
+  const formats = columns.map(formatterOf);
+  const plain = columns.map((column) => PLAIN_KINDS.has(column.type.kind));
   let data = "";
   for (const row of rows) {
-    let line = "";
-    for (let i = 0; i < formatters.length; i++) {
-      const { field, format } = formatters[i] as (typeof formatters)[number];
-      if (i > 0) line += "\t";
-      line += copyField(format(row[field]));
+    for (let i = 0; i < count; i++) {
+      const text = (formats[i] as ValueFormatter)(row[fields[i] as string]);
+      data += text === null ? "\\N" : plain[i] ? text : copyField(text);
+      data += i === count - 1 ? "\n" : "\t";
     }
-    data += `${line}\n`;
   }
   return data;
 }

@@ -12,6 +12,11 @@ import type { SqlStatement } from "./sql-text.js";
 
 export interface Dialect {
   readonly name: "postgres" | "polardb" | "analyticdb";
+  /**
+   * True when the target enforces the uniqueness of a table's key (its upsert relies on it): rows
+   * can then be copied straight into the table, a key it holds already failing the COPY.
+   */
+  readonly enforcesKeys: boolean;
   /** The type of a created or added column. */
   columnType(column: ColumnModel, table: TableModel, options?: TypeOptions): string;
   /** Statements that create the table when missing (its schema and user types first). */
@@ -38,7 +43,7 @@ export interface Dialect {
   createStaging(table: TableModel, staging: string, columns: readonly ColumnModel[]): SqlStatement;
   /** The `COPY … FROM STDIN` (text format) that fills the staging table; its data comes from `copyRows`. */
   copyIntoStaging(staging: string, columns: readonly ColumnModel[]): string;
-  /** The `COPY … FROM STDIN` (text format) that inserts rows straight into the table (a table without a key). */
+  /** The `COPY … FROM STDIN` (text format) that inserts rows straight into the table (every column). */
   copyIntoTable(table: TableModel): string;
   /** Merge the staged rows (every column, or all but `unchanged`) into the table. */
   upsertFromStaging(table: TableModel, staging: string, unchanged: readonly string[]): SqlStatement[];

@@ -54,6 +54,7 @@ export function familyDialect(traits: FamilyTraits): Dialect {
   });
   return {
     name: traits.name,
+    enforcesKeys: traits.upsert === "on-conflict",
     columnType: traits.columnType,
     createTable: (table, typeOptions) => createTableStatements(table, ddl(table, typeOptions)),
     addColumns: (table, columns, typeOptions) => addColumnStatements(table, columns, ddl(table, typeOptions)),

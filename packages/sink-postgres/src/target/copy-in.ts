@@ -6,9 +6,14 @@ import type pg from "pg";
 
 interface CopyConnection {
   query(text: string): void;
-  sendCopyFromChunk(chunk: Buffer): void;
+  /** node-postgres's own write of a whole protocol message (what `sendCopyFromChunk` calls after copying the chunk into one). */
+  _send(message: Buffer): boolean;
   endCopyFrom(): void;
 }
+
+/** CopyData: `d`, then the length of what follows including itself (int32), then the data. */
+const COPY_DATA = 0x64;
+const COPY_DATA_HEADER = 5;
 
 /** Sent in pieces so one large batch does not need a second full-size copy as one Buffer. */
 const CHUNK_CHARACTERS = 1 << 20;
@@ -32,7 +37,12 @@ class CopyIn {
   }
 
   handleCopyInResponse(connection: CopyConnection): void {
-    for (const chunk of utf8Chunks(this.data, CHUNK_CHARACTERS)) connection.sendCopyFromChunk(chunk);
+    // Each chunk is encoded once, straight into its CopyData message.
+    for (const message of utf8Chunks(this.data, CHUNK_CHARACTERS, COPY_DATA_HEADER)) {
+      message[0] = COPY_DATA;
+      message.writeInt32BE(message.length - 1, 1);
+      connection._send(message);
+    }
     connection.endCopyFrom();
   }
 
@@ -56,14 +66,20 @@ class CopyIn {
   handleCopyData(): void {}
 }
 
-/** `text` as UTF-8 in pieces of at most `size` UTF-16 units (2 for size 1), never splitting a surrogate pair. */
-export function* utf8Chunks(text: string, size: number): Generator<Buffer> {
+/**
+ * `text` as UTF-8 in pieces of at most `size` UTF-16 units (2 for size 1), never splitting a
+ * surrogate pair; each piece after `reserve` bytes left for the caller to fill.
+ */
+export function* utf8Chunks(text: string, size: number, reserve = 0): Generator<Buffer> {
   for (let start = 0; start < text.length; ) {
     let end = Math.min(start + size, text.length);
     // Each half of a split pair would be written as U+FFFD.
     const last = text.charCodeAt(end - 1);
     if (end < text.length && last >= 0xd800 && last <= 0xdbff) end += end - start > 1 ? -1 : 1;
-    yield Buffer.from(text.slice(start, end), "utf8");
+    const piece = text.slice(start, end);
+    const chunk = Buffer.allocUnsafe(reserve + Buffer.byteLength(piece, "utf8"));
+    chunk.write(piece, reserve, "utf8");
+    yield chunk;
     start = end;
   }
 }

@@ -1,0 +1,131 @@
+import { createRequire } from "node:module";
+
+/**
+ * kafkajs 2.2.4 decodes each fetched record's headers with `({ ...obj, [key]: value })` inside
+ * a reduce (an object copy per header) and its timestamp and offset with 64-bit Long objects
+ * (several per record, a Long per varint byte): together a large part of a consumer's CPU and
+ * garbage in a profile of the sink. This puts a decoder with the same output in Node's module
+ * cache before kafkajs loads its own (see kafkajs-fixes.ts, which imports this module):
+ * headers gathered in one object, and timestamp and offset added in doubles whenever they are
+ * safe integers (else with Long, as kafkajs does).
+ */
+interface KafkaDecoder {
+  buffer: Buffer;
+  offset: number;
+  readInt8(): number;
+  readVarInt(): number;
+  readVarLong(): LongValue;
+  readVarIntBytes(): Buffer | null;
+  readVarIntArray<T>(reader: (decoder: KafkaDecoder) => T): T[];
+}
+
+interface LongValue {
+  add(other: LongValue | number): LongValue;
+  toString(): string;
+}
+
+interface LongStatic {
+  fromValue(value: unknown): LongValue;
+  fromNumber(value: number): LongValue;
+}
+
+interface BatchContext {
+  firstOffset?: string;
+  firstTimestamp?: string;
+  magicByte?: number;
+  isControlBatch?: boolean;
+  timestampType?: number;
+  maxTimestamp?: string;
+}
+
+type HeaderValue = Buffer | null;
+
+const require = createRequire(import.meta.url);
+const Long = require("kafkajs/src/utils/long.js") as LongStatic;
+const HeaderDecoder = require("kafkajs/src/protocol/recordBatch/header/v0/decoder.js") as (
+  decoder: KafkaDecoder,
+) => { key: string; value: HeaderValue };
+const TimestampTypes = require("kafkajs/src/protocol/timestampTypes.js") as { LOG_APPEND_TIME: number };
+
+/** A zigzag varlong of at most 7 bytes as a number (exact); undefined, nothing read, when longer. */
+function readShortVarLong(decoder: KafkaDecoder): number | undefined {
+  const buffer = decoder.buffer;
+  let offset = decoder.offset;
+  let zigzag = 0;
+  let scale = 1;
+  for (let count = 0; count < 7; count++) {
+    const byte = buffer[offset++] as number;
+    zigzag += (byte & 0x7f) * scale;
+    if ((byte & 0x80) === 0) {
+      decoder.offset = offset;
+      return zigzag % 2 === 1 ? -(zigzag + 1) / 2 : zigzag / 2;
+    }
+    scale *= 128;
+  }
+  return undefined;
+}
+
+/** `base` (a decimal string) plus `delta`, as kafkajs's Long sum would write it. */
+function addToText(base: string | undefined, delta: number | LongValue): string {
+  const start = Number(base);
+  if (typeof delta === "number" && Number.isSafeInteger(start)) {
+    const sum = start + delta;
+    if (Number.isSafeInteger(sum)) return String(sum);
+  }
+  return Long.fromValue(base)
+    .add(typeof delta === "number" ? Long.fromNumber(delta) : delta)
+    .toString();
+}
+
+export function decodeRecord(decoder: KafkaDecoder, batchContext: BatchContext = {}) {
+  const {
+    firstOffset,
+    firstTimestamp,
+    magicByte,
+    isControlBatch = false,
+    timestampType,
+    maxTimestamp,
+  } = batchContext;
+  const attributes = decoder.readInt8();
+  const timestampDelta = readShortVarLong(decoder) ?? decoder.readVarLong();
+  const timestamp =
+    timestampType === TimestampTypes.LOG_APPEND_TIME && maxTimestamp
+      ? maxTimestamp
+      : addToText(firstTimestamp, timestampDelta);
+  const offsetDelta = decoder.readVarInt();
+  const offset = addToText(firstOffset, offsetDelta);
+  const key = decoder.readVarIntBytes();
+  const value = decoder.readVarIntBytes();
+  const headers: Record<string, HeaderValue | HeaderValue[]> = {};
+  for (const header of decoder.readVarIntArray(HeaderDecoder)) {
+    const previous = headers[header.key];
+    headers[header.key] =
+      previous === undefined
+        ? header.value
+        : Array.isArray(previous)
+          ? previous.concat([header.value])
+          : [previous, header.value];
+  }
+  return {
+    magicByte,
+    attributes,
+    timestamp,
+    offset,
+    key,
+    value,
+    headers,
+    isControlRecord: isControlBatch,
+    batchContext,
+  };
+}
+
+const target = require.resolve("kafkajs/src/protocol/recordBatch/record/v0/decoder.js");
+if (!require.cache[target]) {
+  const replacement = new (require("node:module") as { Module: new (id: string) => NodeJS.Module }).Module(
+    target,
+  );
+  replacement.filename = target;
+  replacement.loaded = true;
+  replacement.exports = decodeRecord;
+  require.cache[target] = replacement;
+}

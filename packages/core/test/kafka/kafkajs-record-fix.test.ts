@@ -1,0 +1,87 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { describe, expect, it } from "vitest";
+import { decodeRecord } from "../../src/kafka/kafkajs-record-fix.js";
+
+const require = createRequire(import.meta.url);
+const Decoder = require("kafkajs/src/protocol/decoder.js") as new (buffer: Buffer) => unknown;
+const encodeRecord = require("kafkajs/src/protocol/recordBatch/record/v0/index.js") as (record: {
+  offsetDelta?: number;
+  timestampDelta?: unknown;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: Record<string, Buffer | Buffer[]>;
+}) => { buffer: Buffer };
+const Long = require("kafkajs/src/utils/long.js") as { fromString(text: string): unknown };
+
+/** kafkajs's own record decoder, loaded from its file beside the replacement in the module cache. */
+function originalDecoder(): (decoder: unknown, context: object) => unknown {
+  const path = require.resolve("kafkajs/src/protocol/recordBatch/record/v0/decoder.js");
+  const { Module } = require("node:module") as {
+    Module: new (id: string) => NodeJS.Module & { _compile(code: string, file: string): void };
+  };
+  const module = new Module(path);
+  module.filename = path;
+  module.paths = (require("node:module") as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(
+    path.slice(0, path.lastIndexOf("/")),
+  );
+  module._compile(readFileSync(path, "utf8"), path);
+  return module.exports as (decoder: unknown, context: object) => unknown;
+}
+
+/** The record body without its length prefix, as the batch decoder hands it over. */
+function body(record: Parameters<typeof encodeRecord>[0]): Buffer {
+  const encoded = encodeRecord(record).buffer;
+  const decoder = new Decoder(encoded) as { readVarIntBytes(): Buffer };
+  return decoder.readVarIntBytes();
+}
+
+describe("kafkajs record decoder fix", () => {
+  const original = originalDecoder();
+  const cases: Parameters<typeof encodeRecord>[0][] = [
+    { key: Buffer.from("k"), value: Buffer.from("v"), headers: { a: Buffer.from("1"), b: Buffer.from("2") } },
+    { key: null, value: null, offsetDelta: 7, timestampDelta: 1234 },
+    {
+      key: null,
+      value: Buffer.from("x"),
+      headers: { a: [Buffer.from("1"), Buffer.from("2"), Buffer.from("3")] },
+    },
+    { key: null, value: Buffer.from("x"), timestampDelta: Long.fromString("-98765432109876") },
+    { key: null, value: Buffer.from("x"), timestampDelta: Long.fromString("9007199254740993") },
+  ];
+  const contexts = [
+    { firstOffset: "0", firstTimestamp: "1700000000000", magicByte: 2, timestampType: 0 },
+    {
+      firstOffset: "9007199254740990",
+      firstTimestamp: "9223372036854775000",
+      magicByte: 2,
+      timestampType: 0,
+    },
+    {
+      firstOffset: "12",
+      firstTimestamp: "5",
+      maxTimestamp: "99",
+      magicByte: 2,
+      timestampType: 1,
+      isControlBatch: true,
+    },
+  ];
+
+  it("decodes records as kafkajs does", () => {
+    for (const record of cases) {
+      for (const context of contexts) {
+        const bytes = body(record);
+        expect(decodeRecord(new Decoder(bytes) as never, context)).toEqual(
+          original(new Decoder(bytes), context),
+        );
+      }
+    }
+  });
+
+  it("is the module kafkajs's batch decoder loads", () => {
+    const loaded = require(
+      require.resolve("kafkajs/src/protocol/recordBatch/record/v0/decoder.js"),
+    ) as unknown;
+    expect(loaded).toBe(decodeRecord);
+  });
+});
