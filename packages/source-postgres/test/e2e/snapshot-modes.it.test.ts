@@ -9,8 +9,8 @@ import type pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { uniqueName } from "../../../../test/support/kafka.js";
 import { connectPg, scratchDatabase } from "../../../../test/support/postgres.js";
+import { RecordCollector, type RecordedEvent } from "../../../../test/support/RecordCollector.js";
 import { type PostgresSourceConfig, PostgresSourceConnector, releaseSource } from "../../src/index.js";
-import { RecordCollector, type RecordedEvent } from "../support/RecordCollector.js";
 import { cleanUpSource, sourceConfig, startConnector, testLogger, waitForTopics } from "../support/source.js";
 
 let db: { name: string; drop(): Promise<void> };

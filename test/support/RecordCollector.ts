@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import {
   type AvroSchema,
+  type ChangeEvent,
   type Envelope,
   type Fingerprint,
   internalTopic,
@@ -11,16 +12,20 @@ import {
   type Row,
   SchemaStore,
   type SourceInfo,
-} from "@tributary/core";
-import type { CollectedEvent } from "../../../../test/support/event-collector.js";
-import { quietLogger, testKafka } from "../../../../test/support/kafka.js";
+} from "../../packages/core/src/index.js";
+import { quietLogger, testKafka } from "./kafka.js";
 
-/** A decoded record with what EventCollector drops: the writer fingerprint, headers and raw key. */
-export interface RecordedEvent extends CollectedEvent {
-  /** Writer-schema fingerprint of the value; null for a tombstone. */
+/** A record of a topic, its key and value decoded through the schema store of the prefix. */
+export interface RecordedEvent extends ChangeEvent {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  /** Writer-schema fingerprint of the value; null for a tombstone or a value that is not Avro. */
   fingerprint: Fingerprint | null;
   headers: Record<string, string>;
   rawKey: Buffer | null;
+  /** The value as written; the only form of values that are not Avro (e.g. `_offsets` JSON). */
+  rawValue: Buffer | null;
   /** The record's Kafka timestamp (the producer's send time). */
   timestampMs: number;
 }
@@ -38,10 +43,24 @@ export interface SchemaChange {
   origin: string;
 }
 
+/** The value of a `<prefix>._heartbeat` record (schemas/heartbeat.avsc). */
+export interface HeartbeatValue {
+  connector: string;
+  name: string;
+  origin: string;
+  ts_ms: bigint;
+  lsn: bigint | null;
+  commit_ts_ms: bigint | null;
+  file: string | null;
+  pos: bigint | null;
+  gtid: string | null;
+}
+
 /**
- * Reads topics from the beginning, decoding every value through the schema store of `prefix`.
- * Unlike EventCollector it can subscribe again, for topics the source creates while running
- * (a subscription to a pattern only sees the topics existing when it starts).
+ * The one Kafka reader of the tests: reads topics from their beginning and decodes every Avro
+ * key and value through the schema store of `prefix`, as a real consumer would. Subscribing
+ * again adds topics the source created while running (a pattern would only see the topics
+ * existing when it starts). `readToEnd` reads a fixed set of topics up to their end.
  */
 export class RecordCollector {
   readonly events: RecordedEvent[] = [];
@@ -54,9 +73,44 @@ export class RecordCollector {
     this.store = new SchemaStore({
       topic: internalTopic(prefix, "schemas"),
       admin: this.admin,
-      createSubscriber: () => new KafkaEventSubscriber(testKafka, "test-collector", quietLogger),
+      createSubscriber: () => newSubscriber(),
       logger: quietLogger,
     });
+  }
+
+  /**
+   * Every record of `topics` from their start to the end they have when called, in order per
+   * partition, decoded with the schema store of `prefix`.
+   */
+  static async readToEnd(prefix: string, topics: string[], timeoutMs = 60_000): Promise<RecordedEvent[]> {
+    const collector = new RecordCollector(prefix);
+    try {
+      const ends = new Map<string, bigint>();
+      for (const topic of topics) {
+        for (const [partition, end] of await collector.admin.endOffsets(topic)) {
+          if (end > 0n) ends.set(`${topic}/${partition}`, end);
+        }
+      }
+      await collector.subscribe(topics);
+      const next = new Map<string, bigint>();
+      let counted = 0;
+      await collector.waitFor(
+        `${topics.join(", ")} read to the end`,
+        (events) => {
+          for (; counted < events.length; counted++) {
+            const event = events[counted];
+            if (event) next.set(`${event.topic}/${event.partition}`, event.offset + 1n);
+          }
+          return [...ends].every(([partition, end]) => (next.get(partition) ?? 0n) >= end);
+        },
+        timeoutMs,
+      );
+      return collector.events.filter(
+        (event) => event.offset < (ends.get(`${event.topic}/${event.partition}`) ?? 0n),
+      );
+    } finally {
+      await collector.close();
+    }
   }
 
   /** Starts reading those of `topics` not read yet. */
@@ -64,7 +118,7 @@ export class RecordCollector {
     const fresh = topics.filter((topic) => !this.subscribed.has(topic));
     if (fresh.length === 0) return;
     for (const topic of fresh) this.subscribed.add(topic);
-    const subscriber = new KafkaEventSubscriber(testKafka, "test-collector", quietLogger);
+    const subscriber = newSubscriber();
     this.subscribers.push(subscriber);
     await subscriber.start({
       groupId: `test-collector-${randomUUID()}`,
@@ -74,7 +128,8 @@ export class RecordCollector {
         for (const record of batch.records) {
           const key =
             record.key && isSingleObject(record.key) ? ((await this.store.decode(record.key)) as Row) : null;
-          const value = record.value ? ((await this.store.decode(record.value)) as Envelope) : null;
+          const avroValue = record.value && isSingleObject(record.value) ? record.value : null;
+          const value = avroValue ? ((await this.store.decode(avroValue)) as Envelope) : null;
           const headers: Record<string, string> = {};
           for (const [name, bytes] of Object.entries(record.headers)) headers[name] = bytes.toString();
           this.events.push({
@@ -83,9 +138,10 @@ export class RecordCollector {
             offset: record.offset,
             key,
             value,
-            fingerprint: record.value ? peekFingerprint(record.value) : null,
+            fingerprint: avroValue ? peekFingerprint(avroValue) : null,
             headers,
             rawKey: record.key,
+            rawValue: record.value,
             timestampMs: record.timestampMs,
           });
         }
@@ -127,9 +183,21 @@ export class RecordCollector {
     );
   }
 
+  /** The decoded `_heartbeat` records, in topic order. */
+  heartbeats(): HeartbeatValue[] {
+    return this.ofTopic(internalTopic(this.prefix, "heartbeat")).map(
+      (event) => event.value as unknown as HeartbeatValue,
+    );
+  }
+
   async close(): Promise<void> {
     // Each stop waits out a fetch: stop them all at once.
     await Promise.all([...this.subscribers.map((subscriber) => subscriber.stop()), this.store.close()]);
     await this.admin.close();
   }
+}
+
+/** A short fetch wait, so that stopping the subscriber does not wait seconds for a fetch. */
+function newSubscriber(): KafkaEventSubscriber {
+  return new KafkaEventSubscriber(testKafka, "test-collector", quietLogger, { maxWaitTimeMs: 100 });
 }
