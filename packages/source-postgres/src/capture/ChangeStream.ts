@@ -36,6 +36,11 @@ export interface ChangeStreamContext {
   countEvent(table: CapturedTable, op: string, bytes: number): void;
   /** Limits the stream to throttle.stream rows/s and bytes/s. */
   throttle: TokenBucketThrottle;
+  /**
+   * The `_heartbeat` record for a transaction that updated this source's heartbeat row: `lsn`
+   * is its end (the position read up to), `commitTsMs` its commit time.
+   */
+  heartbeatRecord?(lsn: Lsn, commitTsMs: bigint): OutgoingRecord;
   /** Tables read while streaming: told of their changes, of the source's markers and of commits. */
   incremental?: Pick<IncrementalSnapshot, "tracks" | "changed" | "truncated" | "onHeartbeat" | "onCommit">;
 }
@@ -46,6 +51,8 @@ interface OpenTransaction {
   origin: string;
   totalOrder: bigint;
   perTable: Map<number, bigint>;
+  /** The transaction updated this source's heartbeat row. */
+  ownHeartbeat?: boolean;
 }
 
 type RelationState =
@@ -142,7 +149,13 @@ export class ChangeStream {
         }
         return;
       case "commit": {
+        const committed = this.tx;
         this.tx = undefined;
+        if (committed?.ownHeartbeat && this.context.heartbeatRecord) {
+          // Added before the mark: once the heartbeat is in Kafka, so is every event before it.
+          const record = this.context.heartbeatRecord(message.endLsn, BigInt(message.commitTimeMs));
+          await this.context.batcher.add(record, (record.value?.length ?? 0) + 64);
+        }
         this.context.incremental?.onCommit(message.endLsn);
         this.context.batcher.mark(message.endLsn);
         return;
@@ -375,6 +388,7 @@ export class ChangeStream {
         await this.retypeCapturedTables();
       }
     }
+    if (state.helper === "heartbeat" && row.connector === this.context.connectorName) tx.ownHeartbeat = true;
     if (state.helper === "heartbeat" && row.connector === this.context.connectorName && row.seq) {
       // The source's own heartbeats also mark where the chunks of an incremental snapshot go.
       await this.context.incremental?.onHeartbeat(BigInt(row.seq), lsn);
