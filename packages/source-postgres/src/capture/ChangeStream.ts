@@ -9,6 +9,7 @@ import type { CapturedTable, RelationShape } from "./CapturedTable.js";
 import { keyOf, type RecordOptions, rowFromTuple, toRecords } from "./change-events.js";
 import type { HelperTableKind } from "./helper-tables.js";
 import { TransactionSpill } from "./TransactionSpill.js";
+import { isInvisibleUpdate } from "./unchanged-update.js";
 
 /** What the stream needs from the connector around it. */
 export interface ChangeStreamContext {
@@ -66,6 +67,8 @@ interface RowChange {
   kind: "insert" | "update" | "delete" | "truncate";
   lsn: Lsn;
   oldTuple?: TupleData | undefined;
+  /** What the old tuple holds: every column (REPLICA IDENTITY FULL) or the key only. */
+  oldKind?: "key" | "full" | undefined;
   newTuple?: TupleData | undefined;
 }
 
@@ -127,6 +130,7 @@ export class ChangeStream {
             kind: "update",
             lsn,
             oldTuple: message.oldTuple?.values,
+            oldKind: message.oldTuple?.kind,
             newTuple: message.newTuple,
           },
           message.xid,
@@ -296,6 +300,22 @@ export class ChangeStream {
     const before = change.oldTuple ? rowFromTuple(table, change.oldTuple).row : null;
     const after = change.newTuple ? rowFromTuple(table, change.newTuple) : undefined;
     const keyRow = after && op !== "d" ? keyOf(table, after.row) : before ? keyOf(table, before) : null;
+    if (
+      op === "u" &&
+      before &&
+      after &&
+      change.oldKind === "full" &&
+      isInvisibleUpdate({
+        oldImage: change.oldKind,
+        hasExcludedColumns: table.byPosition.includes(null),
+        before,
+        after: after.row,
+        unchanged: after.unchanged,
+      })
+    ) {
+      // Only excluded columns changed: no event, and no reason for a backfill chunk to skip the row.
+      return;
+    }
     const source = this.source(table, change.lsn, tx);
     const oid = table.shape.oid;
     if (incremental) {
