@@ -408,10 +408,11 @@ export class ChangeStream {
         await this.retypeCapturedTables();
       }
     }
-    if (state.helper === "heartbeat" && row.connector === this.context.connectorName) tx.ownHeartbeat = true;
-    if (state.helper === "heartbeat" && row.connector === this.context.connectorName && row.seq) {
+    if (state.helper === "heartbeat" && row.connector === this.context.connectorName) {
+      // Published as a heartbeat event at the commit of this transaction.
+      tx.ownHeartbeat = true;
       // The source's own heartbeats also mark where the chunks of an incremental snapshot go.
-      await this.context.incremental?.onHeartbeat(BigInt(row.seq), lsn);
+      if (row.seq) await this.context.incremental?.onHeartbeat(BigInt(row.seq), lsn);
     }
     // Heartbeat rows otherwise only move the stream (and so the confirmed LSN) forward.
   }

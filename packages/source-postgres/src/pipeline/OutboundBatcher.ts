@@ -17,9 +17,10 @@ const MAX_UNACKNOWLEDGED_BATCHES = 2;
 /**
  * Collects outgoing records into batches and publishes them, one batch in flight while the
  * next fills. `add()` waits while two batches are unacknowledged, however they were started (a
- * full batch, the flush timer, or a mark), so memory stays bounded under a fast producer. Checkpoints (commit LSNs) are interleaved with records; a checkpoint becomes
- * durable only after Kafka acknowledged every record added before it, which is the moment its
- * LSN may be confirmed upstream.
+ * full batch, the flush timer, or a mark), so memory stays bounded under a fast producer.
+ * Checkpoints (commit LSNs) are interleaved with records; a checkpoint becomes durable only after
+ * Kafka acknowledged every record added before it, which is the moment its LSN may be confirmed
+ * upstream.
  */
 export class OutboundBatcher {
   private records: OutgoingRecord[] = [];
