@@ -58,6 +58,7 @@ describe("PostgreSQL source", () => {
       `${prefix}._schemas`,
       `${prefix}._offsets`,
       `${prefix}._schema_changes`,
+      `${prefix}._heartbeat`,
     ]);
   });
 

@@ -142,7 +142,7 @@ describe("a glob include with excluded tables and columns (publication FOR TABLE
       [
         topic("order_lines"),
         topic("orders"),
-        ...["offsets", "schema_changes", "schemas"].map((k) => `${h.prefix}._${k}`),
+        ...["heartbeat", "offsets", "schema_changes", "schemas"].map((k) => `${h.prefix}._${k}`),
       ].sort(),
     );
   });

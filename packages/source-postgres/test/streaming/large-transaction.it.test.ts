@@ -74,6 +74,7 @@ describe("transactions PostgreSQL streams before they commit (protocol 2)", () =
       `${prefix}._schemas`,
       `${prefix}._offsets`,
       `${prefix}._schema_changes`,
+      `${prefix}._heartbeat`,
     ]);
   });
 
