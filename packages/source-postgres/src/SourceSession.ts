@@ -9,6 +9,7 @@ import {
   createTableSelector,
   describeConnectionError,
   ReplicationSetup,
+  releaseSource,
 } from "./setup/index.js";
 import { createSlot, dropSlot, findSlot } from "./slot.js";
 import { runSnapshot } from "./snapshot/run-snapshot.js";
@@ -69,8 +70,12 @@ export async function runSourceSession(options: SessionOptions): Promise<void> {
       capture = await runSnapshot(resources);
       snapshot = "done";
       if (config.snapshot.mode === "initial_only") {
-        await dropSlot(admin, slotName);
-        logger.info("snapshot done; snapshot.mode is initial_only, so the connector stops here");
+        // Nothing will stream from here: leave the database as `tributary release` would.
+        const report = await releaseSource(config);
+        logger.info(
+          { released: report.lines },
+          "snapshot done; snapshot.mode is initial_only, so the connector released what it created and stops here",
+        );
         return;
       }
     } else if (plan.action === "create-slot") {

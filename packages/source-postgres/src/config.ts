@@ -54,7 +54,7 @@ export const postgresSourceConfigSchema = z
           .enum(SNAPSHOT_MODES)
           .default("initial")
           .describe(
-            "initial: snapshot once, then stream; never: stream only; initial_only: snapshot and stop; " +
+            "initial: snapshot once, then stream; never: stream only; initial_only: snapshot, release slot, publication and helper objects, and stop; " +
               "when_needed: snapshot again when the slot is missing or invalidated",
           ),
         workers: z.number().int().min(1).max(32).default(2).describe("Tables/chunks read at once"),
@@ -102,7 +102,9 @@ export const postgresSourceConfigSchema = z
     heartbeat: z
       .object({ intervalMs: z.number().int().min(100).default(10_000) })
       .prefault({})
-      .describe("Heartbeat row update interval, keeping the slot moving when captured tables are idle"),
+      .describe(
+        "Heartbeat row update interval, keeping the slot moving when captured tables are idle; each update also publishes a heartbeat event on <prefix>._heartbeat",
+      ),
     ddl: z
       .object({
         capture: z.boolean().default(true).describe("Capture DDL with an event trigger (needs superuser)"),

@@ -1,9 +1,9 @@
 import { type Envelope, TributaryError, tableTopic } from "@tributary/core";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CollectedEvent, EventCollector } from "../../../test/support/event-collector.js";
 import { deleteTopics, uniqueName } from "../../../test/support/kafka.js";
 import { connectPg, scratchDatabase } from "../../../test/support/postgres.js";
+import { RecordCollector, type RecordedEvent } from "../../../test/support/RecordCollector.js";
 import { type PostgresSourceConfig, PostgresSourceConnector, releaseSource } from "../src/index.js";
 import {
   envelopeAt,
@@ -13,15 +13,15 @@ import {
   waitForTopics,
 } from "./support/source.js";
 
-const after = (event: CollectedEvent) => (event.value as Envelope | null)?.after ?? null;
-const op = (event: CollectedEvent) => (event.value as Envelope | null)?.op;
+const after = (event: RecordedEvent) => (event.value as Envelope | null)?.after ?? null;
+const op = (event: RecordedEvent) => (event.value as Envelope | null)?.op;
 
 describe("PostgreSQL source", () => {
   let db: { name: string; drop(): Promise<void> };
   let sql: pg.Client;
   let prefix: string;
   let config: PostgresSourceConfig;
-  let collector: EventCollector;
+  let collector: RecordCollector;
   const topic = (table: string) => tableTopic(prefix, "shop", table);
 
   beforeAll(async () => {
@@ -46,7 +46,7 @@ describe("PostgreSQL source", () => {
       INSERT INTO shop.audit SELECT 'boot ' || g, now() FROM generate_series(1, 10) g;
       INSERT INTO shop.secret VALUES (1);
     `);
-    collector = new EventCollector(prefix);
+    collector = new RecordCollector(prefix);
   });
 
   afterAll(async () => {
@@ -58,6 +58,7 @@ describe("PostgreSQL source", () => {
       `${prefix}._schemas`,
       `${prefix}._offsets`,
       `${prefix}._schema_changes`,
+      `${prefix}._heartbeat`,
     ]);
   });
 
@@ -66,7 +67,7 @@ describe("PostgreSQL source", () => {
     try {
       const tables = ["orders", "lines", "audit", "docs"].map(topic);
       await connector.until(waitForTopics(tables));
-      await collector.start(tables);
+      await collector.subscribe(tables);
       await connector.until(
         collector.waitFor(
           "the snapshot",
@@ -80,7 +81,7 @@ describe("PostgreSQL source", () => {
       expect(new Set(orders.map((e) => String(e.key?.id))).size).toBe(2500);
       expect(orders.every((e) => op(e) === "r" && (e.value as Envelope).source.snapshot)).toBe(true);
       const first = orders.find((e) => e.key?.id === 7n);
-      expect(after(first as CollectedEvent)).toEqual({
+      expect(after(first as RecordedEvent)).toEqual({
         id: 7n,
         customer: "customer 7",
         total: "8.75",

@@ -103,11 +103,12 @@ describe("fixed schemas", () => {
 
   it("heartbeat carries either position kind", () => {
     const base = { connector: "postgres", name: "shop", origin: "dc1", ts_ms: 1_700_000_000_000n };
-    const pg = { ...base, lsn: 123n, file: null, pos: null, gtid: null };
+    const pg = { ...base, lsn: 123n, commit_ts_ms: 1_699_999_999_000n, file: null, pos: null, gtid: null };
     const mysql = {
       ...base,
       connector: "mysql",
       lsn: null,
+      commit_ts_ms: null,
       file: "mysql-bin.000001",
       pos: 4n,
       gtid: "0-1-1,1-2-3",

@@ -9,6 +9,7 @@ import type { CapturedTable, RelationShape } from "./CapturedTable.js";
 import { keyOf, type RecordOptions, rowFromTuple, toRecords } from "./change-events.js";
 import type { HelperTableKind } from "./helper-tables.js";
 import { TransactionSpill } from "./TransactionSpill.js";
+import { isInvisibleUpdate } from "./unchanged-update.js";
 
 /** What the stream needs from the connector around it. */
 export interface ChangeStreamContext {
@@ -36,6 +37,11 @@ export interface ChangeStreamContext {
   countEvent(table: CapturedTable, op: string, bytes: number): void;
   /** Limits the stream to throttle.stream rows/s and bytes/s. */
   throttle: TokenBucketThrottle;
+  /**
+   * The `_heartbeat` record for a transaction that updated this source's heartbeat row: `lsn`
+   * is its end (the position read up to), `commitTsMs` its commit time.
+   */
+  heartbeatRecord?(lsn: Lsn, commitTsMs: bigint): OutgoingRecord;
   /** Tables read while streaming: told of their changes, of the source's markers and of commits. */
   incremental?: Pick<IncrementalSnapshot, "tracks" | "changed" | "truncated" | "onHeartbeat" | "onCommit">;
 }
@@ -46,6 +52,8 @@ interface OpenTransaction {
   origin: string;
   totalOrder: bigint;
   perTable: Map<number, bigint>;
+  /** The transaction updated this source's heartbeat row. */
+  ownHeartbeat?: boolean;
 }
 
 type RelationState =
@@ -59,6 +67,8 @@ interface RowChange {
   kind: "insert" | "update" | "delete" | "truncate";
   lsn: Lsn;
   oldTuple?: TupleData | undefined;
+  /** What the old tuple holds: every column (REPLICA IDENTITY FULL) or the key only. */
+  oldKind?: "key" | "full" | undefined;
   newTuple?: TupleData | undefined;
 }
 
@@ -120,6 +130,7 @@ export class ChangeStream {
             kind: "update",
             lsn,
             oldTuple: message.oldTuple?.values,
+            oldKind: message.oldTuple?.kind,
             newTuple: message.newTuple,
           },
           message.xid,
@@ -142,7 +153,13 @@ export class ChangeStream {
         }
         return;
       case "commit": {
+        const committed = this.tx;
         this.tx = undefined;
+        if (committed?.ownHeartbeat && this.context.heartbeatRecord) {
+          // Added before the mark: once the heartbeat is in Kafka, so is every event before it.
+          const record = this.context.heartbeatRecord(message.endLsn, BigInt(message.commitTimeMs));
+          await this.context.batcher.add(record, (record.value?.length ?? 0) + 64);
+        }
         this.context.incremental?.onCommit(message.endLsn);
         this.context.batcher.mark(message.endLsn);
         return;
@@ -283,6 +300,22 @@ export class ChangeStream {
     const before = change.oldTuple ? rowFromTuple(table, change.oldTuple).row : null;
     const after = change.newTuple ? rowFromTuple(table, change.newTuple) : undefined;
     const keyRow = after && op !== "d" ? keyOf(table, after.row) : before ? keyOf(table, before) : null;
+    if (
+      op === "u" &&
+      before &&
+      after &&
+      change.oldKind === "full" &&
+      isInvisibleUpdate({
+        oldImage: change.oldKind,
+        hasExcludedColumns: table.byPosition.includes(null),
+        before,
+        after: after.row,
+        unchanged: after.unchanged,
+      })
+    ) {
+      // Only excluded columns changed: no event, and no reason for a backfill chunk to skip the row.
+      return;
+    }
     const source = this.source(table, change.lsn, tx);
     const oid = table.shape.oid;
     if (incremental) {
@@ -375,9 +408,11 @@ export class ChangeStream {
         await this.retypeCapturedTables();
       }
     }
-    if (state.helper === "heartbeat" && row.connector === this.context.connectorName && row.seq) {
+    if (state.helper === "heartbeat" && row.connector === this.context.connectorName) {
+      // Published as a heartbeat event at the commit of this transaction.
+      tx.ownHeartbeat = true;
       // The source's own heartbeats also mark where the chunks of an incremental snapshot go.
-      await this.context.incremental?.onHeartbeat(BigInt(row.seq), lsn);
+      if (row.seq) await this.context.incremental?.onHeartbeat(BigInt(row.seq), lsn);
     }
     // Heartbeat rows otherwise only move the stream (and so the confirmed LSN) forward.
   }

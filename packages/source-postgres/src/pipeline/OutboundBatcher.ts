@@ -11,25 +11,39 @@ export interface OutboundBatcherOptions {
   logger: Logger;
 }
 
+/** Batches that may be started but not acknowledged before `add()` waits: one in flight, one sent next. */
+const MAX_UNACKNOWLEDGED_BATCHES = 2;
+
 /**
  * Collects outgoing records into batches and publishes them, one batch in flight while the
- * next fills. Checkpoints (commit LSNs) are interleaved with records; a checkpoint becomes
- * durable only after Kafka acknowledged every record added before it, which is the moment its
- * LSN may be confirmed upstream.
+ * next fills. `add()` waits while two batches are unacknowledged, however they were started (a
+ * full batch, the flush timer, or a mark), so memory stays bounded under a fast producer.
+ * Checkpoints (commit LSNs) are interleaved with records; a checkpoint becomes durable only after
+ * Kafka acknowledged every record added before it, which is the moment its LSN may be confirmed
+ * upstream.
  */
 export class OutboundBatcher {
   private records: OutgoingRecord[] = [];
   private bytes = 0;
   private checkpoint: bigint | undefined;
   private inFlight: Promise<void> = Promise.resolve();
+  /** Started batches not yet acknowledged (or failed), oldest first. */
+  private readonly unacknowledged: Promise<void>[] = [];
   private timer: NodeJS.Timeout | undefined;
   private failure: unknown;
 
   constructor(private readonly options: OutboundBatcherOptions) {}
 
-  /** Adds a record; resolves at once unless a full batch has to wait for the one in flight. */
+  /**
+   * Adds a record; resolves at once unless two batches are unacknowledged, or a full batch has
+   * to wait for the one in flight.
+   */
   async add(record: OutgoingRecord, size: number): Promise<void> {
     this.throwIfFailed();
+    while (this.unacknowledged.length >= MAX_UNACKNOWLEDGED_BATCHES) {
+      await this.unacknowledged[0];
+      this.throwIfFailed();
+    }
     this.records.push(record);
     this.bytes += size;
     if (this.records.length >= this.options.maxBatchEvents || this.bytes >= this.options.maxBatchBytes) {
@@ -95,7 +109,11 @@ export class OutboundBatcher {
       })
       .catch((error: unknown) => {
         this.failure ??= error;
+      })
+      .finally(() => {
+        this.unacknowledged.shift();
       });
+    this.unacknowledged.push(this.inFlight);
   }
 
   private armTimer(): void {

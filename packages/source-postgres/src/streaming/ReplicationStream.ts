@@ -11,6 +11,9 @@ import {
 
 const { LogicalReplicationService } = plr;
 
+/** How often the confirmed position goes to the server, whatever the stream is doing (wal_sender_timeout is 60 s by default). */
+const STATUS_INTERVAL_MS = 10_000;
+
 export interface ReplicationStreamOptions {
   clientConfig: pg.ClientConfig;
   slot: string;
@@ -29,6 +32,7 @@ export interface ReplicationStreamOptions {
 export class ReplicationStream {
   private readonly service: InstanceType<typeof LogicalReplicationService>;
   private confirmed: Lsn;
+  private statusTimer: NodeJS.Timeout | undefined;
   private failed = false;
   private intakeClosed = false;
   private settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
@@ -59,6 +63,13 @@ export class ReplicationStream {
   }
 
   async start(): Promise<void> {
+    // While a message is handled the library reads nothing, keepalives included: a long one (the
+    // replay of a large streamed transaction) would go without a reply past wal_sender_timeout
+    // and the server would end the connection. Report the confirmed position on a clock instead.
+    this.statusTimer = setInterval(() => {
+      if (!this.failed) this.sendConfirmed().catch(() => undefined);
+    }, STATUS_INTERVAL_MS);
+    this.statusTimer.unref();
     const plugin = new TributaryPgoutputPlugin(this.options.pgoutput);
     // subscribe() resolves when replication ends (the COPY stream closes).
     this.service
@@ -101,6 +112,7 @@ export class ReplicationStream {
 
   async stop(): Promise<void> {
     this.failed = true;
+    clearInterval(this.statusTimer);
     await this.service.stop().catch(() => undefined);
     this.settle?.resolve();
   }
@@ -113,6 +125,7 @@ export class ReplicationStream {
   private fail(error: unknown): void {
     if (this.failed) return;
     this.failed = true;
+    clearInterval(this.statusTimer);
     this.options.logger.error({ err: error }, "replication stream failed");
     void this.service.stop().catch(() => undefined);
     this.settle?.reject(error);

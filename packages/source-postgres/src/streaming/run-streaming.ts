@@ -27,6 +27,7 @@ import { heartbeatSql, type ReplicationSetup } from "../setup/index.js";
 import { qualifiedName } from "../setup/sql-quote.js";
 import type { SourceState } from "../state/SourceStateStore.js";
 import { ConfirmGate } from "./ConfirmGate.js";
+import { heartbeatRecord } from "./heartbeat-record.js";
 import { ReplicationStream } from "./ReplicationStream.js";
 
 /** Shortest time between two records of the confirmation limit on `_offsets`. */
@@ -69,7 +70,12 @@ export async function runStreaming(
   });
   const initialCapture = await membership.initialState(recordedCapture);
   const schemaChangeTopic = internalTopic(config.topicPrefix, "schema_changes");
-  await kafka.admin.ensureTopics([{ topic: schemaChangeTopic, partitions: 1 }]);
+  const heartbeatTopic = internalTopic(config.topicPrefix, "heartbeat");
+  await kafka.admin.ensureTopics([
+    { topic: schemaChangeTopic, partitions: 1 },
+    { topic: heartbeatTopic, partitions: 1, compacted: true },
+  ]);
+  const heartbeatWriter = await kafka.store.register(fixedSchemas().heartbeat);
   let schemaChangeWriter: WriterSchema | undefined;
   let replication: ReplicationStream | undefined;
   let incremental: IncrementalSnapshot | undefined;
@@ -129,6 +135,14 @@ export async function runStreaming(
       metrics.events.inc({ table: table.qualifiedName, op });
       metrics.eventBytes.inc({ table: table.qualifiedName }, bytes);
     },
+    heartbeatRecord: (lsn, commitTsMs) =>
+      heartbeatRecord(heartbeatTopic, heartbeatWriter, {
+        name: config.name,
+        origin: config.origin,
+        lsn,
+        commitTsMs,
+        nowMs: Date.now(),
+      }),
     incremental: backfills,
     onDdl: async (row, source, origin) => {
       // Every connector on this database records each DDL statement under its own name.

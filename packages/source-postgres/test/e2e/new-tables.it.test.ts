@@ -10,8 +10,8 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "../../../../test/support/kafka.js";
 import { connectPg, scratchDatabase } from "../../../../test/support/postgres.js";
+import { RecordCollector, type RecordedEvent } from "../../../../test/support/RecordCollector.js";
 import type { PostgresSourceConfig } from "../../src/index.js";
-import { RecordCollector, type RecordedEvent } from "../support/RecordCollector.js";
 import {
   cleanUpSource,
   type RunningConnector,
@@ -142,7 +142,7 @@ describe("a glob include with excluded tables and columns (publication FOR TABLE
       [
         topic("order_lines"),
         topic("orders"),
-        ...["offsets", "schema_changes", "schemas"].map((k) => `${h.prefix}._${k}`),
+        ...["heartbeat", "offsets", "schema_changes", "schemas"].map((k) => `${h.prefix}._${k}`),
       ].sort(),
     );
   });

@@ -10,8 +10,8 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "../../../../test/support/kafka.js";
 import { connectPg, scratchDatabase } from "../../../../test/support/postgres.js";
+import { RecordCollector, type RecordedEvent } from "../../../../test/support/RecordCollector.js";
 import type { PostgresSourceConfig } from "../../src/index.js";
-import { RecordCollector, type RecordedEvent } from "../support/RecordCollector.js";
 import {
   cleanUpSource,
   type RunningConnector,

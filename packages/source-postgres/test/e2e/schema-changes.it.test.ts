@@ -9,8 +9,12 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "../../../../test/support/kafka.js";
 import { connectPg, scratchDatabase } from "../../../../test/support/postgres.js";
+import {
+  RecordCollector,
+  type RecordedEvent,
+  type SchemaChange,
+} from "../../../../test/support/RecordCollector.js";
 import type { PostgresSourceConfig } from "../../src/index.js";
-import { RecordCollector, type RecordedEvent, type SchemaChange } from "../support/RecordCollector.js";
 import {
   cleanUpSource,
   type RunningConnector,

@@ -1,6 +1,7 @@
 /**
  * `snapshot.mode` end to end (issue 3, point 2): `never` streams only what changes after it
- * starts; `initial_only` reads the tables, then returns by itself and drops its slot;
+ * starts; `initial_only` reads the tables, then releases what it created (slot, publication,
+ * event triggers, helper tables, as `tributary release` does) and returns by itself;
  * `when_needed` takes a new snapshot when its slot is gone, where `initial` refuses with
  * TRB_PG_SLOT_MISSING rather than stream past lost changes.
  */
@@ -9,8 +10,9 @@ import type pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { uniqueName } from "../../../../test/support/kafka.js";
 import { connectPg, scratchDatabase } from "../../../../test/support/postgres.js";
+import { RecordCollector, type RecordedEvent } from "../../../../test/support/RecordCollector.js";
+import { CliProcess } from "../../../../test/support/source-process.js";
 import { type PostgresSourceConfig, PostgresSourceConnector, releaseSource } from "../../src/index.js";
-import { RecordCollector, type RecordedEvent } from "../support/RecordCollector.js";
 import { cleanUpSource, sourceConfig, startConnector, testLogger, waitForTopics } from "../support/source.js";
 
 let db: { name: string; drop(): Promise<void> };
@@ -75,6 +77,20 @@ async function dropSlot(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   await sql.query("SELECT pg_drop_replication_slot($1)", [`tributary_${prefix}`]);
+}
+
+/** What of the source's own objects is left in the database, by kind. */
+async function leftovers(): Promise<string[]> {
+  const name = `tributary_${prefix}`;
+  const { rows } = await sql.query<{ what: string }>(
+    `SELECT 'slot ' || slot_name AS what FROM pg_replication_slots WHERE slot_name = $1
+     UNION ALL SELECT 'publication ' || pubname FROM pg_publication WHERE pubname = $1
+     UNION ALL SELECT 'event trigger ' || evtname FROM pg_event_trigger WHERE evtname LIKE $1 || '%'
+     UNION ALL SELECT 'function ' || proname FROM pg_proc WHERE proname LIKE $1 || '%'
+     UNION ALL SELECT 'table ' || relname FROM pg_class WHERE relname LIKE 'tributary\\_%' AND relkind = 'r'`,
+    [name],
+  );
+  return rows.map((row) => row.what).sort();
 }
 
 async function waitForSlot(): Promise<void> {
@@ -165,6 +181,7 @@ describe("snapshot.mode", () => {
     config = configFor("initial_only");
     await runToEnd(config);
     expect(await slotCount()).toBe(0);
+    expect(await leftovers()).toEqual([]);
     await collector.subscribe([topic()]);
     await collector.waitFor("the snapshot", () => events().length === 2);
     // Changes after it returned are not read by anyone.
@@ -186,6 +203,39 @@ describe("snapshot.mode", () => {
     await collector.subscribe([topic()]);
     await collector.waitFor("both snapshots", () => events().length === 4);
     expect(summary(events()).sort()).toEqual(["r 1 10", "r 1 10", "r 2 20", "r 2 21"]);
+  });
+
+  it("initial_only as a process: exits 0 after releasing slot, publication, DDL capture and helper tables, and says so", async () => {
+    config = configFor("initial_only");
+    const child = CliProcess.start("source", {
+      connector: "postgres-source",
+      name: prefix,
+      postgres: { host: "127.0.0.1", port: 5432, user: "postgres", database: db.name },
+      kafka: { brokers: ["127.0.0.1:9092"] },
+      tables: { include: ["shop.*"] },
+      snapshot: { mode: "initial_only", workers: 1 },
+      http: { enabled: false },
+      log: { level: "info" },
+    });
+    try {
+      const exit = await child.waitForExit(60_000);
+      expect(exit, child.tail()).toEqual({ code: 0, signal: null });
+    } finally {
+      await child[Symbol.asyncDispose]();
+    }
+    const done = child.logs.find((line) => Array.isArray(line.released));
+    const released = (done?.released ?? []) as string[];
+    const name = `tributary_${prefix}`;
+    expect(released).toContain(`dropped replication slot ${name}`);
+    expect(released).toContain(`dropped publication ${name}`);
+    expect(released.filter((line) => line.startsWith("dropped event trigger"))).toHaveLength(2);
+    expect(
+      released.some((line) => line.startsWith("dropped table") && line.includes("tributary_heartbeat")),
+    ).toBe(true);
+    expect(await leftovers()).toEqual([]);
+    await collector.subscribe([topic()]);
+    await collector.waitFor("the snapshot", () => events().length === 2);
+    expect(summary(events()).sort()).toEqual(["r 1 10", "r 2 20"]);
   });
 
   it("initial: refuses to start with TRB_PG_SLOT_MISSING when its slot was dropped while stopped", async () => {

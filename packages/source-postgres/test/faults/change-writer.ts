@@ -1,6 +1,6 @@
 import pg from "pg";
 import { connectPg } from "../../../../test/support/postgres.js";
-import { type CollectedEvent, envelopeOf, sleep } from "./fault-fixture.js";
+import { envelopeOf, type RecordedEvent, sleep } from "./fault-fixture.js";
 
 /** The table the writer changes; every column type has an exact text form to compare. */
 export const ITEMS_DDL = `
@@ -219,7 +219,7 @@ export interface DeliveryReport {
   duplicates: number;
 }
 
-function signature(event: CollectedEvent): string {
+function signature(event: RecordedEvent): string {
   const envelope = envelopeOf(event);
   return JSON.stringify(
     [envelope?.source.lsn, envelope?.op, envelope?.source.txId, envelope?.before, envelope?.after],
@@ -233,7 +233,7 @@ function signature(event: CollectedEvent): string {
  * replays of what came before a restart, and every committed change has its event.
  */
 export function checkDelivery(
-  events: CollectedEvent[],
+  events: RecordedEvent[],
   table: Map<number, ItemRow>,
   committed: CommittedTx[],
 ): DeliveryReport {
@@ -244,7 +244,7 @@ export function checkDelivery(
     noTombstone: [],
     duplicates: 0,
   };
-  const byKey = new Map<number, CollectedEvent[]>();
+  const byKey = new Map<number, RecordedEvent[]>();
   for (const event of events) {
     const id = Number(event.key?.id);
     let list = byKey.get(id);

@@ -1,26 +1,12 @@
-import { randomUUID } from "node:crypto";
 import { createServer } from "node:net";
-import {
-  compileSchema,
-  decode,
-  type Envelope,
-  type Fingerprint,
-  internalTopic,
-  isSingleObject,
-  KafkaTopicAdmin,
-  peekFingerprint,
-  type Row,
-  tableTopic,
-  type WriterSchema,
-} from "@tributary/core";
-import kafkajs from "kafkajs";
+import { type Envelope, internalTopic, KafkaTopicAdmin, tableTopic } from "@tributary/core";
 import pg from "pg";
-import type { CollectedEvent } from "../../../../test/support/event-collector.js";
 import { deleteTopics, quietLogger, testKafka, uniqueName } from "../../../../test/support/kafka.js";
 import { connectPg, SOURCE_PORT } from "../../../../test/support/postgres.js";
+import { RecordCollector, type RecordedEvent } from "../../../../test/support/RecordCollector.js";
 import { CliProcess } from "../../../../test/support/source-process.js";
 
-export type { CollectedEvent };
+export type { RecordedEvent };
 
 type Json = Record<string, unknown>;
 
@@ -197,19 +183,17 @@ export class FaultWorld implements AsyncDisposable {
   }
 
   /** Every event of `topics` up to their current end, decoded. */
-  readAll(topics: string[], timeoutMs = 60_000): Promise<CollectedEvent[]> {
-    return readTopics(this.name, topics, timeoutMs);
+  readAll(topics: string[], timeoutMs = 60_000): Promise<RecordedEvent[]> {
+    return RecordCollector.readToEnd(this.name, topics, timeoutMs);
   }
 
   /** The source's latest record on `<prefix>._offsets`, as JSON. */
   async savedState(): Promise<Record<string, unknown> | undefined> {
-    const records = await consumeToEnd([internalTopic(this.name, "offsets")]);
+    const records = await RecordCollector.readToEnd(this.name, [internalTopic(this.name, "offsets")]);
     const latest = records
-      .filter(({ message }) => message.key?.toString() === `postgres-source/${this.name}`)
+      .filter((record) => record.rawKey?.toString() === `postgres-source/${this.name}`)
       .at(-1);
-    return latest?.message.value
-      ? (JSON.parse(latest.message.value.toString()) as Record<string, unknown>)
-      : undefined;
+    return latest?.rawValue ? (JSON.parse(latest.rawValue.toString()) as Record<string, unknown>) : undefined;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -247,82 +231,4 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export const envelopeOf = (event: CollectedEvent): Envelope | null => event.value as Envelope | null;
-
-/** The records of `topics` from their start to the end they have when called, in order per partition. */
-export async function consumeToEnd(
-  topics: string[],
-  timeoutMs = 60_000,
-): Promise<kafkajs.EachMessagePayload[]> {
-  const kafka = new kafkajs.Kafka({ brokers: testKafka.brokers, logLevel: kafkajs.logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map<string, bigint>();
-  try {
-    for (const topic of topics) {
-      for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
-        ends.set(`${topic}/${partition}`, BigInt(high));
-      }
-    }
-  } finally {
-    await admin.disconnect();
-  }
-  const records: kafkajs.EachMessagePayload[] = [];
-  const next = new Map<string, bigint>();
-  const caughtUp = () => [...ends].every(([tp, end]) => (next.get(tp) ?? 0n) >= end);
-  // A short fetch wait, so the consumer also stops at once (the shared EventCollector's take seconds).
-  const consumer = kafka.consumer({ groupId: `test-faults-${randomUUID()}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async (payload) => {
-        records.push(payload);
-        next.set(`${payload.topic}/${payload.partition}`, BigInt(payload.message.offset) + 1n);
-      },
-    });
-    const deadline = Date.now() + timeoutMs;
-    while (!caughtUp()) {
-      if (Date.now() > deadline)
-        throw new Error(`could not read ${topics.join(", ")} to the end within ${timeoutMs} ms`);
-      await sleep(20);
-    }
-  } finally {
-    await consumer.disconnect();
-  }
-  return records.filter(
-    ({ topic, partition, message }) => BigInt(message.offset) < (ends.get(`${topic}/${partition}`) ?? 0n),
-  );
-}
-
-/**
- * Every event of `topics` up to their current end, decoded with the writer schemas of
- * `<prefix>._schemas`.
- */
-export async function readTopics(
-  prefix: string,
-  topics: string[],
-  timeoutMs = 60_000,
-): Promise<CollectedEvent[]> {
-  const schemasTopic = internalTopic(prefix, "schemas");
-  const records = await consumeToEnd([schemasTopic, ...topics], timeoutMs);
-  const writers = new Map<Fingerprint, WriterSchema>();
-  for (const { topic, message } of records) {
-    if (topic !== schemasTopic || message.value === null) continue;
-    const writer = compileSchema(JSON.parse(message.value.toString()));
-    writers.set(writer.fingerprint, writer);
-  }
-  const decodeWith = (bytes: Buffer) => {
-    const writer = writers.get(peekFingerprint(bytes));
-    if (!writer) throw new Error(`no writer schema ${peekFingerprint(bytes)} in ${schemasTopic}`);
-    return decode(writer, bytes);
-  };
-  const events: CollectedEvent[] = [];
-  for (const { topic, partition, message } of records) {
-    if (topic === schemasTopic) continue;
-    const key = message.key && isSingleObject(message.key) ? (decodeWith(message.key) as Row) : null;
-    const value = message.value ? (decodeWith(message.value) as Envelope) : null;
-    events.push({ topic, partition, offset: BigInt(message.offset), key, value });
-  }
-  return events;
-}
+export const envelopeOf = (event: RecordedEvent): Envelope | null => event.value as Envelope | null;

@@ -1,5 +1,5 @@
 import { createLogger, type EventPublisher, type OutgoingRecord } from "@tributary/core";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { OutboundBatcher } from "../../src/pipeline/OutboundBatcher.js";
 
 /** An in-memory publisher whose acknowledgements the test releases by hand. */
@@ -26,12 +26,17 @@ class ManualPublisher implements EventPublisher {
 const record = (n: number): OutgoingRecord => ({ topic: "t", key: null, value: Buffer.from([n]) });
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-function batcher(publisher: ManualPublisher, durable: bigint[], maxBatchEvents = 3) {
+function batcher(
+  publisher: ManualPublisher,
+  durable: bigint[],
+  maxBatchEvents = 3,
+  flushIntervalMs = 60_000,
+) {
   return new OutboundBatcher({
     publisher,
     maxBatchEvents,
     maxBatchBytes: 1 << 20,
-    flushIntervalMs: 60_000,
+    flushIntervalMs,
     onDurable: (checkpoint) => {
       durable.push(checkpoint);
     },
@@ -109,5 +114,87 @@ describe("OutboundBatcher", () => {
     await expect(out.add(record(2), 1)).rejects.toThrow("broker gone");
     expect(durable).toEqual([]);
     out.close();
+  });
+
+  describe("bounded memory: add() waits while two batches are unacknowledged", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    /** Whether `promise` has settled once pending callbacks ran. */
+    async function settled(promise: Promise<unknown>): Promise<boolean> {
+      let done = false;
+      void promise.then(
+        () => {
+          done = true;
+        },
+        () => {
+          done = true;
+        },
+      );
+      await tick();
+      return done;
+    }
+
+    it("batches started by the flush timer", async () => {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+      const publisher = new ManualPublisher();
+      const durable: bigint[] = [];
+      const out = batcher(publisher, durable, 1000, 10);
+      await out.add(record(1), 1);
+      vi.advanceTimersByTime(10); // batch A: 1
+      await out.add(record(2), 1);
+      vi.advanceTimersByTime(10); // batch B: 2, waits for A
+      const third = out.add(record(3), 1);
+      expect(await settled(third)).toBe(false);
+      publisher.acknowledgeNext(); // A
+      expect(await settled(third)).toBe(true);
+      await tick();
+      expect(publisher.batches.map((batch) => batch.length)).toEqual([1, 1]);
+      publisher.acknowledgeNext(); // B
+      await tick();
+      vi.advanceTimersByTime(10); // batch C: 3
+      await tick();
+      expect(publisher.batches.map((batch) => batch.length)).toEqual([1, 1, 1]);
+      publisher.acknowledgeNext();
+      await out.drain();
+      out.close();
+    });
+
+    it("batches started by marks with nothing pending", async () => {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+      const publisher = new ManualPublisher();
+      const durable: bigint[] = [];
+      const out = batcher(publisher, durable, 1000, 10);
+      await out.add(record(1), 1);
+      vi.advanceTimersByTime(10); // batch A: 1
+      out.mark(1n); // batch B: the mark alone, after A
+      const second = out.add(record(2), 1);
+      expect(await settled(second)).toBe(false);
+      publisher.acknowledgeNext();
+      expect(await settled(second)).toBe(true);
+      expect(durable).toEqual([1n]);
+      vi.advanceTimersByTime(10); // batch C: 2
+      await tick();
+      publisher.acknowledgeNext();
+      await out.drain();
+      expect(publisher.batches.map((batch) => batch.length)).toEqual([1, 1]);
+      out.close();
+    });
+
+    it("a waiting add() fails when the batch it waits for fails", async () => {
+      const publisher = new ManualPublisher();
+      const durable: bigint[] = [];
+      const out = batcher(publisher, durable, 1);
+      publisher.failNext = new Error("broker gone");
+      await out.add(record(1), 1);
+      out.mark(1n);
+      const second = out.add(record(2), 1);
+      publisher.acknowledgeNext();
+      await expect(second).rejects.toThrow("broker gone");
+      expect(durable).toEqual([]);
+      expect(publisher.batches).toHaveLength(1);
+      out.close();
+    });
   });
 });

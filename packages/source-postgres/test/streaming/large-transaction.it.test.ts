@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { createLogger, type Envelope, tableTopic } from "@tributary/core";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EventCollector } from "../../../../test/support/event-collector.js";
 import { deleteTopics, uniqueName } from "../../../../test/support/kafka.js";
 import { connectPg, scratchDatabase } from "../../../../test/support/postgres.js";
+import { RecordCollector } from "../../../../test/support/RecordCollector.js";
 import { PostgresSourceConnector, postgresSourceConfigSchema, releaseSource } from "../../src/index.js";
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL === "debug" ? "debug" : "warn" });
@@ -24,7 +24,7 @@ describe("transactions PostgreSQL streams before they commit (protocol 2)", () =
   let sql: pg.Client;
   let prefix: string;
   const spillDirectory = join(tmpdir(), uniqueName("tributary-spill-test"));
-  let collector: EventCollector;
+  let collector: RecordCollector;
   let controller: AbortController;
   let running: Promise<void>;
   let config: ReturnType<typeof postgresSourceConfigSchema.parse>;
@@ -47,7 +47,7 @@ describe("transactions PostgreSQL streams before they commit (protocol 2)", () =
     controller = new AbortController();
     running = new PostgresSourceConnector(config, logger).run(controller.signal);
     running.catch(() => undefined);
-    collector = new EventCollector(prefix);
+    collector = new RecordCollector(prefix);
     const deadline = Date.now() + 60_000;
     while (
       (
@@ -59,7 +59,7 @@ describe("transactions PostgreSQL streams before they commit (protocol 2)", () =
       if (Date.now() > deadline) throw new Error("the connector did not start streaming");
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    await collector.start([tableTopic(prefix, "public", "items")]);
+    await collector.subscribe([tableTopic(prefix, "public", "items")]);
   });
 
   afterAll(async () => {
@@ -74,6 +74,7 @@ describe("transactions PostgreSQL streams before they commit (protocol 2)", () =
       `${prefix}._schemas`,
       `${prefix}._offsets`,
       `${prefix}._schema_changes`,
+      `${prefix}._heartbeat`,
     ]);
   });
 

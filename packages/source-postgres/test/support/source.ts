@@ -3,8 +3,8 @@
  * a config for a scratch database, the running connector, and waiting for its topics.
  */
 import { createLogger, type Envelope } from "@tributary/core";
-import type { CollectedEvent } from "../../../../test/support/event-collector.js";
 import { deleteTopics, topicsOf, waitForTopics } from "../../../../test/support/kafka.js";
+import type { RecordedEvent } from "../../../../test/support/RecordCollector.js";
 import {
   type PostgresSourceConfig,
   PostgresSourceConnector,
@@ -66,7 +66,7 @@ export function startConnector(config: PostgresSourceConfig): RunningConnector {
   };
 }
 
-export function envelopeAt(events: CollectedEvent[], index: number): Envelope {
+export function envelopeAt(events: RecordedEvent[], index: number): Envelope {
   const envelope = events[index]?.value;
   if (!envelope) throw new Error(`no event (or a tombstone) at ${index}`);
   return envelope;
