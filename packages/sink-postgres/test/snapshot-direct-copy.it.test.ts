@@ -6,11 +6,15 @@
  */
 import { randomBytes } from "node:crypto";
 import { tableTopic } from "@tributary/core";
-import kafkajs from "kafkajs";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteTopics, testKafka, uniqueName } from "../../../test/support/kafka.js";
-import { connectPg, scratchDatabase, TARGET_PORT } from "../../../test/support/postgres.js";
+import { deleteConsumerGroup, deleteTopicsOf, uniqueName } from "../../../test/support/kafka.js";
+import {
+  closeSourceAndTarget,
+  dropReplicationOrigin,
+  openSourceAndTarget,
+  type ScratchDatabase,
+} from "../../../test/support/pipeline.js";
 import {
   metricValue,
   type Running,
@@ -18,7 +22,6 @@ import {
   sourceConfig,
   startSink,
   startSource,
-  topicsOf,
   waitForTopics,
 } from "./support/connectors.js";
 
@@ -26,8 +29,8 @@ const SOURCE_ORIGIN = `perfsink_${randomBytes(3).toString("hex")}`;
 const ROWS = 3000;
 const TABLE_SQL = "CREATE TABLE shop.%s (id bigint PRIMARY KEY, n int NOT NULL, note text)";
 
-let sourceDb: { name: string; drop(): Promise<void> };
-let targetDb: { name: string; drop(): Promise<void> };
+let sourceDb: ScratchDatabase;
+let targetDb: ScratchDatabase;
 let source: pg.Client;
 let target: pg.Client;
 let prefix: string;
@@ -60,10 +63,7 @@ async function waitForSameRows(table: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  sourceDb = await scratchDatabase("perfsink_direct_src");
-  targetDb = await scratchDatabase("perfsink_direct_dst", TARGET_PORT);
-  source = await connectPg(sourceDb.name);
-  target = await connectPg(targetDb.name, TARGET_PORT);
+  ({ sourceDb, targetDb, source, target } = await openSourceAndTarget("perfsink_direct"));
   prefix = uniqueName("perfsinkdirect");
   await source.query("CREATE SCHEMA shop");
   for (const table of ["fresh", "held"]) {
@@ -91,25 +91,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await sink?.stop();
   await sourceConnector?.stop();
-  await source?.end();
-  await target
-    ?.query("SELECT pg_replication_origin_drop(roname) FROM pg_replication_origin WHERE roname = $1", [
-      `tributary_${SOURCE_ORIGIN}`,
-    ])
-    .catch(() => undefined);
-  await target?.end();
-  await sourceDb?.drop();
-  await targetDb?.drop();
-  if (prefix) await deleteTopics(await topicsOf(prefix));
-  if (group !== undefined) {
-    const admin = new kafkajs.Kafka({
-      brokers: testKafka.brokers,
-      logLevel: kafkajs.logLevel.NOTHING,
-    }).admin();
-    await admin.connect();
-    await admin.deleteGroups([group]).catch(() => undefined);
-    await admin.disconnect();
-  }
+  await dropReplicationOrigin(target, SOURCE_ORIGIN);
+  await closeSourceAndTarget({ sourceDb, targetDb, source, target });
+  await deleteTopicsOf(prefix);
+  if (group) await deleteConsumerGroup(group).catch(() => undefined);
 });
 
 describe("snapshot rows copied straight into the target", () => {

@@ -6,23 +6,26 @@
  * every conflict lands in tributary_conflicts and the conflicts metric.
  */
 import { tableTopic } from "@tributary/core";
-import kafkajs from "kafkajs";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteTopics, testKafka, uniqueName } from "../../../../test/support/kafka.js";
-import { connectPg, scratchDatabase, TARGET_PORT } from "../../../../test/support/postgres.js";
+import { deleteConsumerGroup, deleteTopicsOf, uniqueName } from "../../../../test/support/kafka.js";
+import {
+  closeSourceAndTarget,
+  dropReplicationOrigin,
+  openSourceAndTarget,
+  type ScratchDatabase,
+} from "../../../../test/support/pipeline.js";
 import {
   type Running,
   sinkConfig,
   sourceConfig,
   startSink,
   startSource,
-  topicsOf,
   waitForTopics,
 } from "../support/connectors.js";
 
-let sourceDb: { name: string; drop(): Promise<void> };
-let targetDb: { name: string; drop(): Promise<void> };
+let sourceDb: ScratchDatabase;
+let targetDb: ScratchDatabase;
 let source: pg.Client;
 let target: pg.Client;
 let prefix: string;
@@ -50,10 +53,7 @@ async function eventually<T>(what: string, read: () => Promise<T>, check: (value
 }
 
 beforeAll(async () => {
-  sourceDb = await scratchDatabase("tributary_conflict_src");
-  targetDb = await scratchDatabase("tributary_conflict_dst", TARGET_PORT);
-  source = await connectPg(sourceDb.name);
-  target = await connectPg(targetDb.name, TARGET_PORT);
+  ({ sourceDb, targetDb, source, target } = await openSourceAndTarget("tributary_conflict"));
   prefix = uniqueName("conflictit");
   origin = uniqueName("dc");
   await source.query(`
@@ -78,25 +78,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await sink?.stop();
   await sourceConnector?.stop();
-  await source?.end();
-  await target
-    ?.query("SELECT pg_replication_origin_drop(roname) FROM pg_replication_origin WHERE roname = $1", [
-      `tributary_${origin}`,
-    ])
-    .catch(() => undefined);
-  await target?.end();
-  await sourceDb?.drop();
-  await targetDb?.drop();
-  if (prefix) await deleteTopics(await topicsOf(prefix));
-  if (group) {
-    const admin = new kafkajs.Kafka({
-      brokers: testKafka.brokers,
-      logLevel: kafkajs.logLevel.NOTHING,
-    }).admin();
-    await admin.connect();
-    await admin.deleteGroups([group]).catch(() => undefined);
-    await admin.disconnect();
-  }
+  await dropReplicationOrigin(target, origin);
+  await closeSourceAndTarget({ sourceDb, targetDb, source, target });
+  await deleteTopicsOf(prefix);
+  if (group) await deleteConsumerGroup(group).catch(() => undefined);
 });
 
 describe("conflicts through the pipeline", () => {

@@ -12,10 +12,11 @@ import { connectPg, scratchDatabase } from "../../../../test/support/postgres.js
 import { RecordCollector, type RecordedEvent } from "../../../../test/support/RecordCollector.js";
 import type { PostgresSourceConfig } from "../../src/index.js";
 import {
-  cleanUpSource,
+  closeSourceTest,
   type RunningConnector,
   sourceConfig,
   startConnector,
+  waitForStreaming,
   waitForTopics,
 } from "../support/source.js";
 
@@ -47,26 +48,11 @@ beforeAll(async () => {
     snapshot: { mode: "never" },
   });
   connector = startConnector(config);
-  const deadline = Date.now() + 60_000;
-  while (
-    (
-      await sql.query("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active", [
-        `tributary_${prefix}`,
-      ])
-    ).rowCount === 0
-  ) {
-    if (Date.now() > deadline) throw new Error("the connector did not start streaming");
-    await connector.until(new Promise((resolve) => setTimeout(resolve, 100)));
-  }
+  await connector.until(waitForStreaming(sql, prefix));
   collector = new RecordCollector(prefix);
 });
 
-afterAll(async () => {
-  await connector?.stop();
-  await collector?.close();
-  await sql?.end();
-  await cleanUpSource(config, db);
-});
+afterAll(() => closeSourceTest({ connector, collector, sql, config, db }));
 
 describe("updates of excluded columns only", () => {
   it("publish nothing under REPLICA IDENTITY FULL, and every other update as before", async () => {

@@ -15,7 +15,7 @@ import { RecordCollector } from "../../../../test/support/RecordCollector.js";
 import type { PostgresSourceConfig } from "../../src/index.js";
 import { lsnValue } from "../faults/fault-fixture.js";
 import {
-  cleanUpSource,
+  closeSourceTest,
   type RunningConnector,
   sourceConfig,
   startConnector,
@@ -56,12 +56,7 @@ beforeAll(async () => {
   await collector.subscribe([stockTopic(), heartbeatTopic()]);
 });
 
-afterAll(async () => {
-  await connector?.stop();
-  await collector?.close();
-  await sql?.end();
-  await cleanUpSource(config, db);
-});
+afterAll(() => closeSourceTest({ connector, collector, sql, config, db }));
 
 describe("heartbeat events", () => {
   it("are published while the captured tables are idle, each further on, keyed by the connector name", async () => {

@@ -16,7 +16,7 @@ import {
 } from "../../../../test/support/RecordCollector.js";
 import type { PostgresSourceConfig } from "../../src/index.js";
 import {
-  cleanUpSource,
+  closeSourceTest,
   type RunningConnector,
   sourceConfig,
   startConnector,
@@ -139,12 +139,7 @@ beforeAll(async () => {
   await connector.until(collector.waitFor("the snapshot", () => dataOf("items").length === 1));
 });
 
-afterAll(async () => {
-  await connector?.stop();
-  await collector?.close();
-  await sql?.end();
-  await cleanUpSource(config, db);
-});
+afterAll(() => closeSourceTest({ connector, collector, sql, config, db }));
 
 describe("schema changes while streaming", () => {
   it("snapshots the table as it is before any DDL", async () => {

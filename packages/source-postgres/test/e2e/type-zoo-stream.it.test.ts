@@ -16,6 +16,7 @@ import { RecordCollector, type RecordedEvent } from "../../../../test/support/Re
 import type { PostgresSourceConfig } from "../../src/index.js";
 import {
   cleanUpSource,
+  closeSourceTest,
   type RunningConnector,
   sourceConfig,
   startConnector,
@@ -146,12 +147,7 @@ beforeAll(async () => {
   await collector.subscribe([topic(), fullImageTopic()]);
 });
 
-afterAll(async () => {
-  await connector?.stop();
-  await collector?.close();
-  await sql?.end();
-  await cleanUpSource(config, db);
-});
+afterAll(() => closeSourceTest({ connector, collector, sql, config, db }));
 
 describe("the type zoo through the connector", () => {
   it("snapshots every value exactly", async () => {

@@ -8,6 +8,7 @@ import { deleteTopics, uniqueName } from "../../../../test/support/kafka.js";
 import { connectPg, scratchDatabase } from "../../../../test/support/postgres.js";
 import { RecordCollector } from "../../../../test/support/RecordCollector.js";
 import { PostgresSourceConnector, postgresSourceConfigSchema, releaseSource } from "../../src/index.js";
+import { waitForStreaming } from "../support/source.js";
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL === "debug" ? "debug" : "warn" });
 
@@ -48,17 +49,7 @@ describe("transactions PostgreSQL streams before they commit (protocol 2)", () =
     running = new PostgresSourceConnector(config, logger).run(controller.signal);
     running.catch(() => undefined);
     collector = new RecordCollector(prefix);
-    const deadline = Date.now() + 60_000;
-    while (
-      (
-        await sql.query("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active", [
-          `tributary_${prefix}`,
-        ])
-      ).rowCount === 0
-    ) {
-      if (Date.now() > deadline) throw new Error("the connector did not start streaming");
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitForStreaming(sql, prefix);
     await collector.subscribe([tableTopic(prefix, "public", "items")]);
   });
 

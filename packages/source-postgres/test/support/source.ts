@@ -3,8 +3,9 @@
  * a config for a scratch database, the running connector, and waiting for its topics.
  */
 import { createLogger, type Envelope } from "@tributary/core";
+import type pg from "pg";
 import { deleteTopics, topicsOf, waitForTopics } from "../../../../test/support/kafka.js";
-import type { RecordedEvent } from "../../../../test/support/RecordCollector.js";
+import type { RecordCollector, RecordedEvent } from "../../../../test/support/RecordCollector.js";
 import {
   type PostgresSourceConfig,
   PostgresSourceConnector,
@@ -85,6 +86,44 @@ export async function cleanUpSource(
   } finally {
     await db?.drop();
     await deleteTopics(await topicsOf(config.topicPrefix));
+  }
+}
+
+/** What a test opened against a scratch source database; any part may be missing when its setup failed. */
+export interface SourceTestParts {
+  readonly connector?: RunningConnector | undefined;
+  readonly collector?: RecordCollector | undefined;
+  readonly sql?: pg.Client | undefined;
+  readonly config?: PostgresSourceConfig | undefined;
+  readonly db?: { drop(): Promise<void> } | undefined;
+}
+
+/** Stops the connector, closes the collector and the connection, then cleans up as `cleanUpSource`. */
+export async function closeSourceTest({
+  connector,
+  collector,
+  sql,
+  config,
+  db,
+}: SourceTestParts): Promise<void> {
+  await connector?.stop();
+  await collector?.close();
+  await sql?.end();
+  if (config === undefined) await db?.drop();
+  else await cleanUpSource(config, db);
+}
+
+/** Resolves once the slot of the source named `name` is active, i.e. the connector streams. */
+export async function waitForStreaming(sql: pg.Client, name: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rowCount } = await sql.query(
+      "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active",
+      [`tributary_${name}`],
+    );
+    if (rowCount !== 0) return;
+    if (Date.now() > deadline) throw new Error("the connector did not start streaming");
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
