@@ -234,10 +234,12 @@ export class BatchApplier {
     await connection.transaction(probe).catch((error: unknown) => {
       if (!(error instanceof ProbeDone)) throw error;
     });
-    this.options.logger.warn(
-      { topic, partition, offsets: rejected.map(({ index }) => group.records[index]?.offset.toString()) },
-      "the target rejected records of a batch; isolated them one by one",
-    );
+    if (rejected.length > 0) {
+      this.options.logger.warn(
+        { topic, partition, offsets: rejected.map(({ index }) => group.records[index]?.offset.toString()) },
+        "the target rejected records of a batch; isolated them one by one",
+      );
+    }
     return rejected;
   }
 
