@@ -1,7 +1,7 @@
-import "./kafkajs-record-fix.js";
 import { createRequire } from "node:module";
 import { frameRequest, produceRequest, REPLACED_REQUEST_MODULES } from "./kafkajs-produce-request.js";
 import { installRecordEncoding } from "./kafkajs-record-encoding.js";
+import { decodeRecord, RECORD_DECODER_MODULE } from "./kafkajs-record-fix.js";
 
 /**
  * kafkajs 2.2.4 groups a produce request's messages by partition with `[...current, message]`
@@ -10,7 +10,8 @@ import { installRecordEncoding } from "./kafkajs-record-encoding.js";
  * puts a linear grouping with the same result in Node's module cache before kafkajs loads it.
  * Import this module before anything imports kafkajs; kafkajs is unmaintained, so the fix
  * cannot go upstream. It also installs the faster record batch and produce request encoding
- * of `kafkajs-record-encoding.ts` and `kafkajs-produce-request.ts`.
+ * of `kafkajs-record-encoding.ts` and `kafkajs-produce-request.ts`, and the record decoder of
+ * `kafkajs-record-fix.ts`.
  */
 interface GroupArguments<Message> {
   topic: string;
@@ -58,3 +59,4 @@ replaceModule(
 installRecordEncoding(replaceModule);
 replaceModule(REPLACED_REQUEST_MODULES.produce, produceRequest);
 replaceModule(REPLACED_REQUEST_MODULES.frame, frameRequest);
+replaceModule(RECORD_DECODER_MODULE, decodeRecord);

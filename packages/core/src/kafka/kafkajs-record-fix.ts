@@ -4,9 +4,8 @@ import { createRequire } from "node:module";
  * kafkajs 2.2.4 decodes each fetched record's headers with `({ ...obj, [key]: value })` inside
  * a reduce (an object copy per header) and its timestamp and offset with 64-bit Long objects
  * (several per record, a Long per varint byte): together a large part of a consumer's CPU and
- * garbage in a profile of the sink. This puts a decoder with the same output in Node's module
- * cache before kafkajs loads its own (see kafkajs-fixes.ts, which imports this module):
- * headers gathered in one object, and timestamp and offset added in doubles whenever they are
+ * garbage in a profile of the sink. `decodeRecord` has the same output (kafkajs-fixes.ts puts it
+ * in Node's module cache before kafkajs loads its own): headers gathered in one object, and timestamp and offset added in doubles whenever they are
  * safe integers (else with Long, as kafkajs does).
  */
 interface KafkaDecoder {
@@ -119,13 +118,5 @@ export function decodeRecord(decoder: KafkaDecoder, batchContext: BatchContext =
   };
 }
 
-const target = require.resolve("kafkajs/src/protocol/recordBatch/record/v0/decoder.js");
-if (!require.cache[target]) {
-  const replacement = new (require("node:module") as { Module: new (id: string) => NodeJS.Module }).Module(
-    target,
-  );
-  replacement.filename = target;
-  replacement.loaded = true;
-  replacement.exports = decodeRecord;
-  require.cache[target] = replacement;
-}
+/** The kafkajs module `decodeRecord` replaces (kafkajs-fixes.ts puts it in Node's module cache). */
+export const RECORD_DECODER_MODULE = require.resolve("kafkajs/src/protocol/recordBatch/record/v0/decoder.js");

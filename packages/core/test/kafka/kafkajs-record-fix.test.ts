@@ -78,7 +78,8 @@ describe("kafkajs record decoder fix", () => {
     }
   });
 
-  it("is the module kafkajs's batch decoder loads", () => {
+  it("is the module kafkajs's batch decoder loads, once kafkajs-fixes installed it", async () => {
+    await import("../../src/kafka/kafkajs-fixes.js");
     const loaded = require(
       require.resolve("kafkajs/src/protocol/recordBatch/record/v0/decoder.js"),
     ) as unknown;
