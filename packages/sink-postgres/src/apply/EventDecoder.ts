@@ -114,14 +114,13 @@ export class EventDecoder {
     return recent;
   }
 
+  /** Brings the record's writer schemas into the store (reading the schema topic for new ones), then decodes it. */
   private async decodeOne(record: IncomingRecord): Promise<SinkRecord> {
     const store = this.storeOf(record.topic);
-    const key =
-      record.key !== null && isSingleObject(record.key) ? ((await store.decode(record.key)) as Row) : null;
-    if (record.value === null) return { offset: record.offset, key, value: null, schema: null, writer: null };
-    const writer = await store.lookup(peekFingerprint(record.value));
-    const value = decode(writer, record.value) as Envelope;
-    return { offset: record.offset, key, value, schema: writer.fingerprint, writer };
+    if (record.key !== null && isSingleObject(record.key)) await store.lookup(peekFingerprint(record.key));
+    if (record.value !== null) await store.lookup(peekFingerprint(record.value));
+    // Both writers are in the store now, so the record decodes at once.
+    return this.decodeKnown(record) as SinkRecord;
   }
 
   private storeOf(topic: string): SchemaStore {
