@@ -62,13 +62,19 @@ class OffsetMoved extends Error {}
 /** Ends the transaction that probed records one by one: thrown to roll it back. */
 class ProbeDone extends Error {}
 
-const SAVEPOINT = { text: "SAVEPOINT tributary_probe", values: [] };
-const RELEASE_SAVEPOINT = { text: "RELEASE SAVEPOINT tributary_probe", values: [] };
-const ROLLBACK_TO_SAVEPOINT = { text: "ROLLBACK TO SAVEPOINT tributary_probe", values: [] };
+/** The statements that set, release and roll back to the savepoint `name`. */
+function savepoint(name: string) {
+  return {
+    set: { text: `SAVEPOINT ${name}`, values: [] },
+    release: { text: `RELEASE SAVEPOINT ${name}`, values: [] },
+    rollback: { text: `ROLLBACK TO SAVEPOINT ${name}`, values: [] },
+  } as const;
+}
+
+/** Around each record applied alone while looking for the records the target rejects. */
+const PROBE = savepoint("tributary_probe");
 /** Around a direct copy of snapshot rows (see `runAction`). */
-const DIRECT_COPY_SAVEPOINT = { text: "SAVEPOINT tributary_direct_copy", values: [] };
-const RELEASE_DIRECT_COPY = { text: "RELEASE SAVEPOINT tributary_direct_copy", values: [] };
-const ROLLBACK_DIRECT_COPY = { text: "ROLLBACK TO SAVEPOINT tributary_direct_copy", values: [] };
+const DIRECT_COPY = savepoint("tributary_direct_copy");
 
 /** A group rejected again after its rejected records were set aside is isolated again, this often at most. */
 const MAX_REJECTION_ROUNDS = 3;
@@ -211,7 +217,7 @@ export class BatchApplier {
     const probe = async () => {
       for (const [index, record] of group.records.entries()) {
         if (record.schema === null) continue;
-        await connection.query(SAVEPOINT);
+        await connection.query(PROBE.set);
         try {
           await this.applyRun(
             { schema: record.schema, records: [record] },
@@ -220,13 +226,13 @@ export class BatchApplier {
             topic,
             partition,
           );
-          await connection.query(RELEASE_SAVEPOINT);
+          await connection.query(PROBE.release);
         } catch (error) {
           const rejection = targetRejection(error);
           if (rejection === null) throw error;
           rejected.push({ index, rejection });
           if (firstOnly) break;
-          await connection.query(ROLLBACK_TO_SAVEPOINT);
+          await connection.query(PROBE.rollback);
         }
       }
       throw new ProbeDone();
@@ -352,13 +358,13 @@ export class BatchApplier {
           metrics.copiedRows.inc({ table }, action.rows);
           return;
         }
-        await connection.query(DIRECT_COPY_SAVEPOINT);
+        await connection.query(DIRECT_COPY.set);
         try {
           await connection.copy(action.copy, action.data);
         } catch (error) {
           if (isTributaryError(error, "TRB_SINK_TARGET_UNREACHABLE")) throw error;
           // Mostly a key the table holds already: merge the same rows through a staging table.
-          await connection.query(ROLLBACK_DIRECT_COPY);
+          await connection.query(DIRECT_COPY.rollback);
           this.directCopyFailures.set(table, 1);
           this.options.logger.debug(
             { table, err: error },
@@ -367,7 +373,7 @@ export class BatchApplier {
           for (const fallback of action.fallback) await this.runAction(fallback, table);
           return;
         }
-        await connection.query(RELEASE_DIRECT_COPY);
+        await connection.query(DIRECT_COPY.release);
         this.directCopyFailures.delete(table);
         metrics.copiedRows.inc({ table }, action.rows);
         return;
