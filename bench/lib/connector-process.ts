@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
+import { CONNECTOR_NODE_FLAGS } from "../../packages/cli/src/node-flags.js";
 import { type ProcessStats, readProcessStats } from "./process-stats.js";
 
 /** The CLI this checkout built; BENCH_CLI names another build's bin.js (e.g. to measure a baseline). */
@@ -43,9 +44,13 @@ export class ConnectorProcess {
     const dir = mkdtempSync(join(tmpdir(), "tributary-bench-"));
     const file = join(dir, `${command}.yaml`);
     writeFileSync(file, stringify(config));
-    this.child = spawn(process.execPath, [...nodeArguments(command), CLI, command, "--config", file], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    this.child = spawn(
+      process.execPath,
+      [...CONNECTOR_NODE_FLAGS, ...nodeArguments(command), CLI, command, "--config", file],
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
     let buffered = "";
     this.child.stderr?.on("data", (chunk: Buffer) => {
       buffered += chunk.toString();

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { CONNECTOR_NODE_FLAGS } from "../../packages/cli/src/node-flags.js";
 
 const CLI = fileURLToPath(new URL("../../packages/cli/dist/bin.js", import.meta.url));
 
@@ -23,7 +24,7 @@ export class ConnectorProcess {
     const log = openSync(logFile, "w");
     // Its own process group: a Ctrl-C in the terminal reaches the demo only, which then stops
     // the connectors itself with SIGTERM, in order.
-    this.child = spawn(process.execPath, [CLI, role, "--config", configFile], {
+    this.child = spawn(process.execPath, [...CONNECTOR_NODE_FLAGS, CLI, role, "--config", configFile], {
       stdio: ["ignore", log, log],
       detached: true,
       env: withoutTributaryVariables(process.env),

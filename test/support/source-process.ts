@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
+import { CONNECTOR_NODE_FLAGS } from "../../packages/cli/src/node-flags.js";
 
 /** The compiled CLI; the integration project's globalSetup runs `tsc -b` so it is current. */
 export const CLI_BIN = fileURLToPath(new URL("../../packages/cli/dist/bin.js", import.meta.url));
@@ -70,10 +71,14 @@ export class CliProcess implements AsyncDisposable {
     args: readonly string[],
   ) {
     this.config = writeConfigFile(config);
-    this.child = spawn(process.execPath, [CLI_BIN, command, "--config", this.config.path, ...args], {
-      env: childEnv(env),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    this.child = spawn(
+      process.execPath,
+      [...CONNECTOR_NODE_FLAGS, CLI_BIN, command, "--config", this.config.path, ...args],
+      {
+        env: childEnv(env),
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     this.child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
       this.stdout += chunk;
     });

@@ -1,0 +1,12 @@
+/**
+ * The V8 flags every connector process runs with. The `tributary` command's shebang
+ * (bin/tributary.js) and the Dockerfile's entrypoint spell them out too; a unit test keeps all
+ * three in step. Processes this repository spawns (demo, benchmark, tests) take them from here.
+ *
+ * A 32 MiB young generation (Node 20's default is 16) lets the objects of a batch die young
+ * instead of being promoted and swept: measured on 1,000,000 snapshot rows, the sink went from
+ * 20.6 to 12.5 CPU seconds and the source from 11.6 to 10.3. 64 MiB took the sink's peak RSS
+ * to 337 MB, past the 300 MB budget. V8 reads the flag only at start-up, so it cannot be set
+ * from inside the process.
+ */
+export const CONNECTOR_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=32"];
