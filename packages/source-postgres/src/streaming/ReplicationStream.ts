@@ -1,4 +1,4 @@
-import { type Logger, TributaryError } from "@tributary/core";
+import { classifyError, type Logger, TributaryError } from "@tributary/core";
 import type pg from "pg";
 import plr from "pg-logical-replication";
 import { formatLsn, type Lsn, parseLsn } from "../replication/lsn.js";
@@ -59,7 +59,7 @@ export class ReplicationStream {
     this.service.on("heartbeat", (_lsn: string, _timestamp: number, shouldRespond: boolean) => {
       if (shouldRespond && !this.failed) void this.sendConfirmed();
     });
-    this.service.on("error", (error: Error) => this.fail(error));
+    this.service.on("error", (error: Error) => this.fail(connectionFailure(error)));
   }
 
   async start(): Promise<void> {
@@ -84,7 +84,7 @@ export class ReplicationStream {
           );
         }
       })
-      .catch((error: unknown) => this.fail(error));
+      .catch((error: unknown) => this.fail(connectionFailure(error)));
     await new Promise<void>((resolve, reject) => {
       this.service.once("start", () => resolve());
       this.finished.catch(reject);
@@ -130,4 +130,18 @@ export class ReplicationStream {
     void this.service.stop().catch(() => undefined);
     this.settle?.reject(error);
   }
+}
+
+/**
+ * An error of the replication connection itself. One that carries no SQLSTATE or errno (a
+ * server that closed the connection without a word, as it does past wal_sender_timeout) is a
+ * lost connection, which the session retries; coded ones keep their own verdict.
+ */
+function connectionFailure(error: unknown): unknown {
+  if (classifyError(error) !== "unknown") return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new TributaryError("TRB_PG_UNREACHABLE", `the replication connection was lost: ${reason}`, {
+    retriable: true,
+    cause: error,
+  });
 }

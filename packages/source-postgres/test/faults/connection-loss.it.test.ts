@@ -1,6 +1,8 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
+import { SOURCE_PORT } from "../../../../test/support/postgres.js";
 import type { CliProcess, LogLine } from "../../../../test/support/source-process.js";
+import { TcpProxy } from "../../../../test/support/tcp-proxy.js";
 import { ChangeWriter, checkDelivery, ITEMS_DDL, readItems, seedItemsSql } from "./change-writer.js";
 import { closedPort, FaultWorld, sleep } from "./fault-fixture.js";
 
@@ -226,5 +228,35 @@ describe("a second instance of the same connector", () => {
     await world.waitUntilConfirmed({ source: second });
     const ids = (await world.readAll([world.topic("t")])).map((event) => Number(event.key?.id));
     expect(new Set(ids)).toEqual(new Set([1, 2]));
+  });
+});
+
+describe("connections that break off without an error message", () => {
+  // Regression: a replication connection the server closed without an ErrorResponse (as it does
+  // past wal_sender_timeout) failed the session with node-postgres' code-less error, which the
+  // retry loop took for a permanent failure: the connector exited 1.
+  it("replication-connection-closed-silently-was-permanent: streams again, losing nothing", async () => {
+    await using world = await FaultWorld.create("fault_silent");
+    const proxy = await TcpProxy.start(SOURCE_PORT);
+    world.onDispose(() => proxy.close());
+    await world.sql.query("CREATE TABLE public.t (id int PRIMARY KEY)");
+    const source = world.startSource({ postgres: { port: proxy.port }, retry: { connectionMinutes: 1 } });
+    await source.waitForLog("streaming");
+    await world.sql.query("INSERT INTO public.t VALUES (1)");
+    await world.waitUntilConfirmed({ source });
+    for (const id of [2, 3]) {
+      const mark = source.logs.length;
+      expect(proxy.connections).toBeGreaterThan(0);
+      proxy.cut();
+      const failed = await source.waitForLog(retried, { from: mark, timeoutMs: 30_000 });
+      expect(failed.err, "a coded, retriable error").toMatchObject({ retriable: true });
+      await streamingAgain(source, mark);
+      await world.sql.query(`INSERT INTO public.t VALUES (${id})`);
+      await world.waitUntilConfirmed({ source });
+    }
+    expect(source.exitStatus, "the connector kept running").toBeUndefined();
+    const ids = (await world.readAll([world.topic("t")])).map((event) => Number(event.key?.id));
+    expect(new Set(ids)).toEqual(new Set([1, 2, 3]));
+    expect((await source.stop()).code).toBe(0);
   });
 });

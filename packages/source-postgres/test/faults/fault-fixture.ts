@@ -129,8 +129,9 @@ export class FaultWorld implements AsyncDisposable {
 
   /**
    * Waits until no process holds the slot. A restart right after `kill -9` can still find the
-   * old walsender holding it for a moment, and the source then exits 1 (see the `it.fails` in
-   * connection-loss.it.test.ts); the crash tests wait, to test one thing at a time.
+   * old walsender holding it for a moment, and the source then waits for it with retries (see
+   * "a second instance" in connection-loss.it.test.ts); the crash tests wait, to test one thing
+   * at a time.
    */
   async waitUntilSlotReleased(timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
