@@ -47,6 +47,8 @@ interface Job {
   /** Xids of truncates (and, for a keyless table, of every change), from the stream. */
   wholeTable: number[];
   reshaped: boolean;
+  /** A keyless table's read went out: the stream carries its changes again from here. */
+  read: boolean;
   pending?: { chunk: ReadChunk; settle: (outcome: ChunkOutcome) => void };
 }
 
@@ -128,6 +130,17 @@ export class IncrementalSnapshot {
     this.jobs.get(oid)?.wholeTable.push(xid);
   }
 
+  /**
+   * Whether a change the stream just reported (changed/truncated) is left to the table's read
+   * instead of being published: for a keyless table, until its read went out. A keyless row has
+   * no key to tell the streamed copy from the one read, so the read carries every change until
+   * then: one its snapshot saw is in the rows it read, and one it did not see makes it read again.
+   */
+  leavesToRead(oid: number, keyless: boolean): boolean {
+    const job = this.jobs.get(oid);
+    return keyless && job !== undefined && !job.read;
+  }
+
   /** A DDL statement on the table went by: a chunk read before it may have another shape. */
   reshaped(oid: number): void {
     const job = this.jobs.get(oid);
@@ -201,7 +214,7 @@ export class IncrementalSnapshot {
   }
 
   private addJob(oid: number, after: string[] | null): void {
-    this.jobs.set(oid, { oid, after, touched: new Map(), wholeTable: [], reshaped: false });
+    this.jobs.set(oid, { oid, after, touched: new Map(), wholeTable: [], reshaped: false, read: false });
   }
 
   private async settle(job: Job): Promise<void> {
@@ -257,6 +270,8 @@ export class IncrementalSnapshot {
         return last[position] ?? "";
       });
     }
+    // One read covers a keyless table whole: its changes after this point are the stream's.
+    if (table.shape.key.length === 0) job.read = true;
     this.dirty = true;
     this.options.countRows(table, emitted, bytes);
     pending.settle({ kind: "emitted", rows: emitted, dropped: chunk.rows.length - emitted });

@@ -43,7 +43,10 @@ export interface ChangeStreamContext {
    */
   heartbeatRecord?(lsn: Lsn, commitTsMs: bigint): OutgoingRecord;
   /** Tables read while streaming: told of their changes, of the source's markers and of commits. */
-  incremental?: Pick<IncrementalSnapshot, "tracks" | "changed" | "truncated" | "onHeartbeat" | "onCommit">;
+  incremental?: Pick<
+    IncrementalSnapshot,
+    "tracks" | "changed" | "truncated" | "leavesToRead" | "onHeartbeat" | "onCommit"
+  >;
 }
 
 interface OpenTransaction {
@@ -282,8 +285,10 @@ export class ChangeStream {
     const incremental = this.context.incremental?.tracks(table.shape.oid)
       ? this.context.incremental
       : undefined;
+    const keyless = table.shape.key.length === 0;
     if (change.kind === "truncate") {
       incremental?.truncated(table.shape.oid, tx.xid);
+      if (incremental?.leavesToRead(table.shape.oid, keyless)) return;
       await this.emit(table, null, {
         before: null,
         after: null,
@@ -326,6 +331,7 @@ export class ChangeStream {
         tx.xid,
         op === "d" || (after !== undefined && after.unchanged.length === 0),
       );
+      if (incremental.leavesToRead(oid, keyless)) return;
     }
     if (op === "u" && before && keyRow && keyChanged(table, before, after?.row)) {
       // A key change: a delete of the old key, then an insert of the new one, so every
