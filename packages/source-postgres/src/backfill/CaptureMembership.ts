@@ -45,14 +45,21 @@ export class CaptureMembership {
     return { tables: current.map((table) => table.oid), backfills };
   }
 
-  /** After the publication was brought in step with a DDL statement of transaction `txid`. */
-  async afterPublicationChange(snapshot: IncrementalSnapshot, txid: string | null): Promise<number[]> {
+  /**
+   * After the publication was brought in step with a DDL statement of transaction `txid`;
+   * `ignoredByStream`: tables whose changes the stream left out for want of an old key.
+   */
+  async afterPublicationChange(
+    snapshot: IncrementalSnapshot,
+    txid: string | null,
+    ignoredByStream: ReadonlySet<number>,
+  ): Promise<number[]> {
     const before = this.schemas;
     this.schemas = await this.publishedSchemas();
     const current = await this.current();
     const joined = current.filter((table) => !snapshot.capturedTables.has(table.oid));
     const created = txid === null ? new Set<number>() : await this.options.createdInTransaction(txid);
-    const backfill = tablesToBackfill(joined, created, before);
+    const backfill = tablesToBackfill(joined, created, before, ignoredByStream);
     const started = snapshot.setTables(
       current.map((table) => table.oid),
       backfill,

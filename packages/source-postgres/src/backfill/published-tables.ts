@@ -40,14 +40,18 @@ export async function publishedSchemas(
 /**
  * The tables that joined the capture and must be read while streaming: every newly published
  * table, except one created in the DDL's own transaction inside a schema that was published
- * whole already — pgoutput published that table from its creation, its first rows included.
+ * whole already — pgoutput published that table from its creation, its first rows included —
+ * unless the stream left those rows out because the table had no old key then (`ignoredByStream`).
  */
 export function tablesToBackfill(
   joined: readonly PublishedTable[],
   createdInTransaction: ReadonlySet<number>,
   schemasPublishedBefore: ReadonlySet<string>,
+  ignoredByStream: ReadonlySet<number> = new Set(),
 ): number[] {
-  return joined
-    .filter((table) => !(createdInTransaction.has(table.oid) && schemasPublishedBefore.has(table.schema)))
-    .map((table) => table.oid);
+  const streamedWhole = (table: PublishedTable) =>
+    createdInTransaction.has(table.oid) &&
+    schemasPublishedBefore.has(table.schema) &&
+    !ignoredByStream.has(table.oid);
+  return joined.filter((table) => !streamedWhole(table)).map((table) => table.oid);
 }

@@ -92,6 +92,8 @@ export class ChangeStream {
   private readonly versions = new Map<number, RelationState>();
   private readonly current = new Map<number, number>();
   private nextVersion = 1;
+  /** Selected relations whose last Relation message had no old key: their changes were left out. */
+  private readonly withoutOldKey = new Set<number>();
   private tx: OpenTransaction | undefined;
   private readonly streams = new Map<number, TransactionSpill>();
   private inStream: TransactionSpill | undefined;
@@ -206,6 +208,11 @@ export class ChangeStream {
     }
   }
 
+  /** Selected tables whose changes were left out for want of an old key (see onRelation). */
+  get relationsWithoutOldKey(): ReadonlySet<number> {
+    return this.withoutOldKey;
+  }
+
   /** Files of transactions still streaming when the connector stops are of no use later. */
   async close(): Promise<void> {
     for (const spill of this.streams.values()) await spill.discard();
@@ -219,7 +226,14 @@ export class ChangeStream {
       state = { kind: "helper", helper, relation: message };
     } else if (!this.context.isSelected(message.schema, message.name)) {
       state = { kind: "ignored" };
+    } else if (!hasOldKey(message)) {
+      // The publication refuses such a table (RefusalReport says why), but a schema published
+      // whole sends its changes until the publication is refreshed: none are published, and the
+      // table is read whole if it joins later.
+      this.withoutOldKey.add(message.relationOid);
+      state = { kind: "ignored" };
     } else {
+      this.withoutOldKey.delete(message.relationOid);
       const shape = shapeOfRelation(message, await this.context.catalogShape(message.relationOid));
       state = { kind: "captured", table: await this.context.prepareTable(shape) };
     }
@@ -545,4 +559,11 @@ function textRow(relation: RelationMessage, tuple: TupleData): Record<string, st
     row[column.name] = value?.kind === "text" ? value.text : null;
   });
   return row;
+}
+
+/** Whether updates and deletes of the relation identify their row: a key, or REPLICA IDENTITY FULL. */
+function hasOldKey(relation: RelationMessage): boolean {
+  if (relation.replicaIdentity === "f") return true;
+  if (relation.replicaIdentity === "n") return false;
+  return relation.columns.some((column) => column.isKey);
 }

@@ -28,6 +28,7 @@ import { qualifiedName } from "../setup/sql-quote.js";
 import type { SourceState } from "../state/SourceStateStore.js";
 import { ConfirmGate } from "./ConfirmGate.js";
 import { heartbeatRecord } from "./heartbeat-record.js";
+import { RefusalReport } from "./RefusalReport.js";
 import { ReplicationStream } from "./ReplicationStream.js";
 
 /** Shortest time between two records of the confirmation limit on `_offsets`. */
@@ -59,6 +60,7 @@ export async function runStreaming(
   const serverVersion = Number(
     (await admin.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]?.v ?? 0,
   );
+  const refusals = new RefusalReport(logger);
   const membership = new CaptureMembership({
     client: admin,
     publication: replicationName(config),
@@ -149,8 +151,12 @@ export async function runStreaming(
       if (row.connector !== config.name) return [];
       if (row.object_oid) backfills.reshaped(Number(row.object_oid));
       if (row.command_tag && PUBLICATION_CHANGING_COMMANDS.has(row.command_tag)) {
-        await setup.refreshPublication();
-        const started = await membership.afterPublicationChange(backfills, row.txid ?? null);
+        refusals.update((await setup.refreshPublication()).publication.refused);
+        const started = await membership.afterPublicationChange(
+          backfills,
+          row.txid ?? null,
+          stream.relationsWithoutOldKey,
+        );
         if (started.length > 0) reader.wake();
       }
       const change = await tableChangeOf(row, admin);

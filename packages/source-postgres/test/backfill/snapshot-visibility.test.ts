@@ -47,6 +47,9 @@ describe("tablesToBackfill", () => {
   it("reads every joining table except one created in a schema published whole already", () => {
     expect(tablesToBackfill(joined, new Set([1, 3]), new Set(["shop"]))).toEqual([2, 3]);
   });
+  it("reads one created there whose rows the stream left out for want of an old key", () => {
+    expect(tablesToBackfill(joined, new Set([1, 3]), new Set(["shop"]), new Set([1]))).toEqual([1, 2, 3]);
+  });
   it("reads all of them when no schema was published whole", () => {
     expect(tablesToBackfill(joined, new Set([1, 3]), new Set())).toEqual([1, 2, 3]);
   });

@@ -5,7 +5,8 @@
  * one (a glob or an exclude: the source adds the new table when it sees its CREATE TABLE) and
  * when it publishes the whole schema (PostgreSQL 15+, `schema.*` with no exclude).
  */
-import { type Envelope, internalTopic, tableTopic } from "@tributary/core";
+import { Writable } from "node:stream";
+import { createLogger, type Envelope, internalTopic, type Logger, tableTopic } from "@tributary/core";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "../../../../test/support/kafka.js";
@@ -17,6 +18,7 @@ import {
   type RunningConnector,
   sourceConfig,
   startConnector,
+  testLogger,
   topicsOf,
   waitForTopics,
 } from "../support/source.js";
@@ -42,6 +44,7 @@ async function open(
   tables: Record<string, unknown>,
   ddl: string,
   overrides: Record<string, unknown> = {},
+  logger: Logger = testLogger,
 ): Promise<Harness> {
   const db = await scratchDatabase(`tributary_${label}`);
   const sql = await connectPg(db.name);
@@ -49,7 +52,7 @@ async function open(
   const config = sourceConfig(db.name, prefix, { tables, ...overrides });
   await sql.query(ddl);
   const collector = new RecordCollector(prefix);
-  const connector = startConnector(config);
+  const connector = startConnector(config, logger);
   return { db, sql, prefix, config, collector, connector };
 }
 
@@ -305,12 +308,16 @@ describe("a whole schema (publication FOR TABLES IN SCHEMA)", () => {
     );
   });
 
-  // Last: the table CREATE TABLE AS makes has no key, so the source stops publishing the schema
-  // whole (publication-plan.ts refuses keyless tables) and lists its tables one by one.
+  // The table CREATE TABLE AS makes has no key: with REPLICA IDENTITY FULL set in the same
+  // transaction it is publishable, and the rows of the creating transaction are streamed (without
+  // it, the table is refused: see "a keyless table without REPLICA IDENTITY FULL" below).
   it("captures the rows of CREATE TABLE AS", async () => {
-    await h.sql.query(
-      "CREATE TABLE shop.copied AS SELECT g AS id, 'copy ' || g AS v FROM generate_series(1, 3) g",
-    );
+    await h.sql.query(`
+      BEGIN;
+      CREATE TABLE shop.copied AS SELECT g AS id, 'copy ' || g AS v FROM generate_series(1, 3) g;
+      ALTER TABLE shop.copied REPLICA IDENTITY FULL;
+      COMMIT;
+    `);
     await h.connector.until(waitForTopics([topic("copied")]));
     await h.collector.subscribe([topic("copied")]);
     await h.connector.until(
@@ -454,5 +461,66 @@ describe("a keyless table that joins the capture while rows are inserted into it
     for (const v of values()) counts.set(v, (counts.get(v) ?? 0) + 1);
     expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
     expect(counts.size).toBe(700);
+  });
+});
+
+describe("a keyless table without REPLICA IDENTITY FULL that joins the capture", () => {
+  let h: Harness;
+  const lines: Record<string, unknown>[] = [];
+  const topic = (table: string) => tableTopic(h.prefix, "shop", table);
+
+  beforeAll(async () => {
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        for (const line of chunk.toString().split("\n")) if (line !== "") lines.push(JSON.parse(line));
+        callback();
+      },
+    });
+    h = await open(
+      "joinrefused",
+      { include: ["shop.*"] },
+      `CREATE SCHEMA shop; CREATE TABLE shop.first (id int PRIMARY KEY); INSERT INTO shop.first VALUES (1);
+       CREATE SCHEMA other; CREATE TABLE other.log (v int NOT NULL);
+       INSERT INTO other.log SELECT g FROM generate_series(1, 100) g`,
+      {},
+      createLogger({ level: "warn", destination }),
+    );
+    await h.connector.until(waitForTopics([topic("first")]));
+    await h.collector.subscribe([topic("first")]);
+    await h.connector.until(h.collector.waitFor("the snapshot", () => h.collector.events.length === 1));
+  });
+
+  afterAll(async () => {
+    await close(h);
+  });
+
+  // Regression: moved into a schema published whole, such a table was dropped from the
+  // publication without a word, after the inserts of the meantime had been published.
+  it("refused-joining-table-was-silent: is reported with its fix, publishes nothing, and joins once fixed", async () => {
+    const writer = await connectPg(h.db.name);
+    try {
+      await writer.query("SET search_path = shop, other");
+      await h.sql.query("ALTER TABLE other.log SET SCHEMA shop");
+      for (let v = 101; v <= 150; v++) await writer.query(`INSERT INTO log VALUES (${v})`);
+      const refused = () => lines.find((line) => line.code === "TRB_PG_REPLICA_IDENTITY");
+      await h.connector.until(h.collector.waitFor("the report", () => refused() !== undefined, 30_000));
+      expect(refused()).toMatchObject({ level: "error", table: "shop.log" });
+      expect(String(refused()?.fix)).toContain("REPLICA IDENTITY FULL");
+      // A marker that went through the stream after the inserts: they were not published.
+      await h.sql.query("INSERT INTO shop.first VALUES (2)");
+      await h.connector.until(h.collector.waitFor("the marker", () => h.collector.events.length === 2));
+      expect(await topicsOf(h.prefix)).not.toContain(topic("log"));
+
+      await h.sql.query("ALTER TABLE shop.log REPLICA IDENTITY FULL");
+      for (let v = 151; v <= 200; v++) await writer.query(`INSERT INTO log VALUES (${v})`);
+    } finally {
+      await writer.end();
+    }
+    await h.connector.until(waitForTopics([topic("log")]));
+    await h.collector.subscribe([topic("log")]);
+    const values = () => h.collector.ofTopic(topic("log")).map((event) => Number(event.value?.after?.v));
+    await h.connector.until(h.collector.waitFor("every row", () => values().length >= 200, 60_000));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(values().sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
   });
 });

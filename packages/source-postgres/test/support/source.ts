@@ -2,7 +2,7 @@
  * Helpers for tests that run the PostgreSQL source in this process against the local stack:
  * a config for a scratch database, the running connector, and waiting for its topics.
  */
-import { createLogger, type Envelope } from "@tributary/core";
+import { createLogger, type Envelope, type Logger } from "@tributary/core";
 import type pg from "pg";
 import { deleteTopics, topicsOf, waitForTopics } from "../../../../test/support/kafka.js";
 import type { RecordCollector, RecordedEvent } from "../../../../test/support/RecordCollector.js";
@@ -48,9 +48,9 @@ export interface RunningConnector {
 }
 
 /** Runs the connector in this process until `stop()`. */
-export function startConnector(config: PostgresSourceConfig): RunningConnector {
+export function startConnector(config: PostgresSourceConfig, logger: Logger = testLogger): RunningConnector {
   const controller = new AbortController();
-  const done = new PostgresSourceConnector(config, testLogger).run(controller.signal);
+  const done = new PostgresSourceConnector(config, logger).run(controller.signal);
   done.catch(() => undefined);
   const stoppedEarly = done.then(() => {
     if (!controller.signal.aborted) throw new Error("the connector stopped by itself");
