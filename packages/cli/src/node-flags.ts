@@ -5,7 +5,7 @@
  *
  * A 32 MiB young generation (Node 20's default is 16) lets the objects of a batch die young
  * instead of being promoted and swept: measured on 1,000,000 snapshot rows, the sink went from
- * 20.6 to 12.5 CPU seconds and the source from 11.6 to 10.3. 64 MiB took the sink's peak RSS
+ * 16.1–18.5 to 12.5 CPU seconds and the source from 11.6 to 10.3. 64 MiB took the sink's peak RSS
  * to 337 MB, past the 300 MB budget. V8 reads the flag only at start-up, so it cannot be set
  * from inside the process.
  */
