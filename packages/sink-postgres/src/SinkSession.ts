@@ -138,6 +138,7 @@ export async function runSinkSession(options: SinkSessionOptions): Promise<Sessi
       fromBeginning: true,
       onBatch: (batch) => applier.apply(batch),
       onAssigned: (partitions) => applier.assign(partitions),
+      drain: () => applier.drain(),
     });
     options.onPhase("applying");
     if (options.signal.aborted) return "done";
@@ -147,6 +148,7 @@ export async function runSinkSession(options: SinkSessionOptions): Promise<Sessi
     return await Promise.race([
       aborted,
       consumer.finished.then((): SessionEnd => "again"),
+      applier.failed,
       topicsChanged(admin, config, topics, signal, logger),
     ]);
   } finally {
