@@ -148,7 +148,6 @@ export async function runSinkSession(options: SinkSessionOptions): Promise<Sessi
     return await Promise.race([
       aborted,
       consumer.finished.then((): SessionEnd => "again"),
-      applier.failed,
       topicsChanged(admin, config, topics, signal, logger),
     ]);
   } finally {

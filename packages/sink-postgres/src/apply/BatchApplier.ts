@@ -89,24 +89,16 @@ export class BatchApplier {
   private positions = new Map<string, bigint | null>();
   /** Moves on when partitions are assigned or repositioned: chunks decoded before do not apply. */
   private epoch = 0;
-  /** The transaction in progress (started by `apply`, which does not wait for the last one); never rejects. */
+  /** The transaction in progress while `apply` decodes the next chunk; never rejects. */
   private tail: Promise<void> = Promise.resolve();
-  /** The first failure of a transaction `apply` left running. */
+  /** The first failure of a transaction started by `apply` (which throws it). */
   private failure: { error: unknown } | undefined;
   /** Kafka offset commits, one after the other; never rejects. */
   private kafkaCommits: Promise<void> = Promise.resolve();
-  private rejectFailed: (error: unknown) => void = () => undefined;
-  /** Rejects with the first failure of a transaction `apply` left running: the session ends on it. */
-  readonly failed: Promise<never> = new Promise<never>((_, reject) => {
-    this.rejectFailed = reject;
-  });
   /** Per table whose last direct copy of snapshot rows failed: runs since (see `directCopyDue`). */
   private readonly directCopyFailures = new Map<string, number>();
 
-  constructor(private readonly options: BatchApplierOptions) {
-    // Awaited by the session; never an unhandled rejection when it ends otherwise.
-    this.failed.catch(() => undefined);
-  }
+  constructor(private readonly options: BatchApplierOptions) {}
 
   /** `onAssigned`: every assigned partition starts at the offset its target recorded (0 when none). */
   async assign(partitions: readonly TopicPartition[]): Promise<void> {
@@ -126,12 +118,10 @@ export class BatchApplier {
   }
 
   /**
-   * `onBatch`: applies the batch's records the target does not hold yet, then commits the Kafka
-   * offset after each chunk. Work overlaps: a chunk's records are decoded while the transaction of the chunk before
-   * runs, and this resolves once the last chunk's transaction has started (so the next fetch
-   * overlaps it too); the next batch, `assign` and `drain` wait for it, and its failure ends the
-   * session (`failed`) before anything after it is applied. The Kafka commit follows the target's
-   * commit without holding up the next transaction.
+   * `onBatch`: applies the batch's records the target does not hold yet, committing the Kafka
+   * offset after each chunk's transaction. A chunk's records are decoded while the transaction of
+   * the chunk before runs (one transaction at a time; after a failed one nothing more is applied),
+   * and the Kafka commits run after the target's without holding up the next transaction.
    */
   async apply(batch: RecordBatch): Promise<void> {
     const { topic, partition } = batch;
@@ -173,9 +163,11 @@ export class BatchApplier {
       }
       this.positions.set(key, (chunk.at(-1) as IncomingRecord).offset + 1n);
     }
+    // The next fetch waits for the last transaction (overlapping it costs more memory and CPU than it saves).
+    await this.settled();
   }
 
-  /** Waits for the transaction in progress and the Kafka commits after it (their failures are `failed`'s). */
+  /** Waits for the Kafka commits still running (the subscriber leaves the group only afterwards). */
   async drain(): Promise<void> {
     await this.tail;
     await this.kafkaCommits;
@@ -188,9 +180,7 @@ export class BatchApplier {
   }
 
   private fail(error: unknown): void {
-    if (this.failure !== undefined) return;
-    this.failure = { error };
-    this.rejectFailed(error);
+    this.failure ??= { error };
   }
 
   /**
