@@ -141,9 +141,26 @@ describe("copyRowsUtf8", () => {
       tags: null,
       grid: null,
     },
+    {
+      id: 4n,
+      small: 1,
+      flag: true,
+      real: 0.1,
+      ratio: 2,
+      price: "0.01",
+      note: "a\tb\\c\n",
+      uid: null,
+      photo: null,
+      day: 0,
+      clock: 1n,
+      at: 0n,
+      local: 0n,
+      tags: ["a".repeat(100), "b\tc".repeat(30)],
+      grid: [[7]],
+    },
   ];
 
-  it("writes exactly the UTF-8 bytes of copyRows' text, for every type, NULLs, escapes and unicode", () => {
+  it("writes exactly the UTF-8 bytes of copyRows' text, for every type, NULLs, escapes and unicode, short and long", () => {
     const text = copyRows(table.columns, rows);
     expect(text.split("\n")).toHaveLength(rows.length + 1);
     expect(Buffer.concat(copyRowsUtf8(table.columns, rows)).toString("utf8")).toBe(text);
