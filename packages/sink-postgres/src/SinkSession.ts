@@ -138,6 +138,7 @@ export async function runSinkSession(options: SinkSessionOptions): Promise<Sessi
       fromBeginning: true,
       onBatch: (batch) => applier.apply(batch),
       onAssigned: (partitions) => applier.assign(partitions),
+      drain: () => applier.drain(),
     });
     options.onPhase("applying");
     if (options.signal.aborted) return "done";

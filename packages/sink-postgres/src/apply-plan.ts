@@ -8,11 +8,12 @@
  */
 import type { Row } from "@tributary/core";
 import type { ApplyStep } from "./batch-reduction.js";
-import { copyRows } from "./sql/copy-text.js";
+import { copyRowsUtf8 } from "./sql/copy-text.js";
 import type { Dialect } from "./sql/dialect.js";
 import { changedColumns } from "./sql/row-statements.js";
 import type { SqlStatement } from "./sql/sql-text.js";
 import type { ColumnModel, TableModel } from "./table-model.js";
+import type { CopyData } from "./target/copy-in.js";
 
 export type ApplyAction =
   | { readonly kind: "statement"; readonly statement: SqlStatement }
@@ -24,7 +25,7 @@ export type ApplyAction =
   | {
       readonly kind: "copy";
       readonly copy: string;
-      readonly data: string;
+      readonly data: CopyData;
       readonly rows: number;
       readonly fallback?: readonly ApplyAction[];
     };
@@ -55,21 +56,21 @@ export function planApply(
     for (const statement of statements) actions.push({ kind: "statement", statement });
   };
   let staged = 0;
-  const stage = (columns: readonly ColumnModel[], rows: readonly Row[], into = actions, data?: string) => {
+  const stage = (columns: readonly ColumnModel[], rows: readonly Row[], into = actions, data?: CopyData) => {
     staged++;
     const staging = `${options.stagingPrefix}_${staged}`;
     into.push({ kind: "statement", statement: dialect.createStaging(table, staging, columns) });
     into.push({
       kind: "copy",
       copy: dialect.copyIntoStaging(staging, columns),
-      data: data ?? copyRows(columns, rows),
+      data: data ?? copyRowsUtf8(columns, rows),
       rows: rows.length,
     });
     return staging;
   };
   /** Straight into the table, else staged and merged: the COPY data of every column serves both. */
   const directOrStaged = (rows: readonly Row[]) => {
-    const data = copyRows(table.columns, rows);
+    const data = copyRowsUtf8(table.columns, rows);
     const fallback: ApplyAction[] = [];
     const staging = stage(table.columns, rows, fallback, data);
     for (const statement of dialect.upsertFromStaging(table, staging, []))
@@ -109,7 +110,7 @@ export function planApply(
           actions.push({
             kind: "copy",
             copy: dialect.copyIntoTable(table),
-            data: copyRows(table.columns, step.rows),
+            data: copyRowsUtf8(table.columns, step.rows),
             rows: step.rows.length,
           });
         } else {

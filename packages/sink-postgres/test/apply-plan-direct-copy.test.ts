@@ -2,6 +2,7 @@ import type { Row } from "@tributary/core";
 import { describe, expect, it } from "vitest";
 import { type ApplyAction, planApply } from "../src/apply-plan.js";
 import { postgresDialect } from "../src/sql/postgres-dialect.js";
+import { copyDataText } from "./support/copy-data.js";
 import { ordersModel } from "./support/models.js";
 
 const orders = ordersModel();
@@ -34,7 +35,7 @@ describe("planApply with directCopy (snapshot rows)", () => {
     ]);
     const staged = direct.fallback?.[1] as Extract<ApplyAction, { kind: "copy" }>;
     expect(staged.data).toBe(direct.data);
-    expect(direct.data.split("\n")[0]).toBe("1\t1.00\tn1\t\\N");
+    expect(copyDataText(direct.data).split("\n")[0]).toBe("1\t1.00\tn1\t\\N");
   });
 
   it("keeps small upserts and upserts leaving columns unchanged as they are", () => {

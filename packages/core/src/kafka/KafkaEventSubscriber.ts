@@ -47,6 +47,7 @@ export class KafkaEventSubscriber implements EventSubscriber {
   /** The `onAssigned` call of the latest assignment; batches wait for it. */
   private assigning: Promise<void> | undefined;
   private stopping = false;
+  private drain: (() => Promise<void>) | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   readonly finished: Promise<void>;
 
@@ -82,6 +83,7 @@ export class KafkaEventSubscriber implements EventSubscriber {
       retry: { retries: 5, restartOnFailure: async () => false },
     });
     this.consumer = consumer;
+    this.drain = options.drain;
     const joined = new Promise<void>((resolve) => {
       consumer.on(consumer.events.GROUP_JOIN, (event) => {
         // Emitted before the first fetch of the assignment: batches wait for `assigning`.
@@ -137,7 +139,8 @@ export class KafkaEventSubscriber implements EventSubscriber {
   }
 
   /**
-   * Lets the batches in progress finish — their commits still count — then leaves the group.
+   * Lets the batches in progress finish (and then the work they left running, `drain`) — their
+   * commits still count — then leaves the group.
    * (kafkajs drops a commit silently once its own stop has begun, so it is asked to stop only
    * afterwards.) No batch starts once `stop` is called. Never await it inside `onBatch`: it
    * waits for that very batch.
@@ -145,6 +148,7 @@ export class KafkaEventSubscriber implements EventSubscriber {
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.allSettled([...this.inFlight]);
+    await this.drain?.().catch(() => undefined);
     const consumer = this.consumer;
     this.consumer = undefined;
     if (consumer) await consumer.disconnect();

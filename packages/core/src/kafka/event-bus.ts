@@ -66,6 +66,12 @@ export interface SubscribeOptions {
    * again from the new position. A failure stops the subscriber as a failed batch does.
    */
   onAssigned?(partitions: readonly TopicPartition[]): Promise<void>;
+  /**
+   * Work `onBatch` left running when it resolved (e.g. a transaction still committing, whose
+   * offsets it commits afterwards): `stop` waits for it after the batches in progress, before
+   * leaving the group.
+   */
+  drain?(): Promise<void>;
 }
 
 export interface EventSubscriber {

@@ -33,7 +33,7 @@ import type { TargetConnection } from "../target/TargetConnection.js";
 import type { TargetTables } from "../target/TargetTables.js";
 import type { SinkRecord } from "./EventDecoder.js";
 import { offsetGap } from "./offset-gap.js";
-import type { RecordIntake } from "./RecordIntake.js";
+import type { Intake, RecordIntake } from "./RecordIntake.js";
 import { groupBefore, groupWithout, rejectedRecordError, targetRejection } from "./target-rejection.js";
 import { groupByOrigin, type SchemaRun, splitBySchema, type TransactionGroup } from "./transaction-groups.js";
 
@@ -82,8 +82,19 @@ const MAX_REJECTION_ROUNDS = 3;
 const positionKey = (topic: string, partition: number) => `${topic}:${partition}`;
 
 export class BatchApplier {
-  /** Per assigned partition: the next offset the target recorded (null: none yet). */
+  /**
+   * Per assigned partition: the next offset the target recorded (null: none yet), or will have
+   * recorded once the transaction in progress commits.
+   */
   private positions = new Map<string, bigint | null>();
+  /** Moves on when partitions are assigned or repositioned: chunks decoded before do not apply. */
+  private epoch = 0;
+  /** The transaction in progress while `apply` decodes the next chunk; never rejects. */
+  private tail: Promise<void> = Promise.resolve();
+  /** The first failure of a transaction started by `apply` (which throws it). */
+  private failure: { error: unknown } | undefined;
+  /** Kafka offset commits, one after the other; never rejects. */
+  private kafkaCommits: Promise<void> = Promise.resolve();
   /** Per table whose last direct copy of snapshot rows failed: runs since (see `directCopyDue`). */
   private readonly directCopyFailures = new Map<string, number>();
 
@@ -91,8 +102,10 @@ export class BatchApplier {
 
   /** `onAssigned`: every assigned partition starts at the offset its target recorded (0 when none). */
   async assign(partitions: readonly TopicPartition[]): Promise<void> {
+    await this.settled();
     const recorded = await this.recordedOffsets();
     this.positions = new Map();
+    this.epoch++;
     for (const { topic, partition } of partitions) {
       const position = recorded.get(positionKey(topic, partition)) ?? null;
       this.positions.set(positionKey(topic, partition), position);
@@ -104,12 +117,22 @@ export class BatchApplier {
     );
   }
 
-  /** `onBatch`: applies the batch's records the target does not hold yet, then commits the Kafka offset. */
+  /**
+   * `onBatch`: applies the batch's records the target does not hold yet, committing the Kafka
+   * offset after each chunk's transaction. A chunk's records are decoded while the transaction of
+   * the chunk before runs (one transaction at a time; after a failed one nothing more is applied),
+   * and the Kafka commits run after the target's without holding up the next transaction.
+   */
   async apply(batch: RecordBatch): Promise<void> {
     const { topic, partition } = batch;
     const key = positionKey(topic, partition);
-    if (!this.positions.has(key)) this.positions.set(key, (await this.recordedOffsets()).get(key) ?? null);
-    let position = this.positions.get(key) ?? null;
+    if (!this.positions.has(key)) {
+      await this.settled();
+      this.positions.set(key, (await this.recordedOffsets()).get(key) ?? null);
+    }
+    const epoch = this.epoch;
+    // The position the target holds once the transactions started so far commit.
+    const position = this.positions.get(key) ?? null;
     const records = batch.records.filter((record) => position === null || record.offset >= position);
     const first = records[0];
     if (first === undefined) return;
@@ -121,37 +144,81 @@ export class BatchApplier {
         "allowOffsetGaps: applying on after a gap in the partition",
       );
     }
-    const durableBefore = position;
-    for (let start = 0; start < records.length; start += this.options.config.batch.maxEvents) {
+    const { maxEvents } = this.options.config.batch;
+    for (let start = 0; start < records.length; start += maxEvents) {
       if (this.options.signal.aborted) break;
-      const chunk = records.slice(start, start + this.options.config.batch.maxEvents);
+      const chunk = records.slice(start, start + maxEvents);
       const intake = await this.options.intake.take(chunk);
-      const incoming = new Map(chunk.map((record) => [record.offset, record]));
-      let stop = intake.stop;
-      applying: for (const whole of groupByOrigin(intake.records, this.options.config.origin)) {
-        // ddl: apply — a schema change between two runs is applied between their transactions.
-        const groups = this.options.beforeTransaction ? splitAtSchemaChanges(whole) : [whole];
-        for (const group of groups) {
-          const outcome = await this.applyTolerating(topic, partition, group, position, incoming);
-          if (outcome.moved) {
-            await this.reposition(topic, partition);
-            return;
-          }
-          position = outcome.nextOffset;
-          this.positions.set(key, position);
-          if (outcome.stop !== null) {
-            stop = outcome.stop;
-            break applying;
-          }
+      // One transaction at a time: the one before must have committed (throws when it failed).
+      await this.settled();
+      // The transaction before found the offset moved and repositioned the partition.
+      if (this.epoch !== epoch) return;
+      const expected = this.positions.get(key) ?? null;
+      this.tail = this.applyIntake(topic, partition, chunk, intake, expected).catch((error: unknown) =>
+        this.fail(error),
+      );
+      if (intake.stop !== null) {
+        await this.settled();
+        return;
+      }
+      this.positions.set(key, (chunk.at(-1) as IncomingRecord).offset + 1n);
+    }
+    // The next fetch waits for the last transaction (overlapping it costs more memory and CPU than it saves).
+    await this.settled();
+  }
+
+  /** Waits for the Kafka commits still running (the subscriber leaves the group only afterwards). */
+  async drain(): Promise<void> {
+    await this.tail;
+    await this.kafkaCommits;
+  }
+
+  /** The transaction in progress has ended; throws when a transaction failed. */
+  private async settled(): Promise<void> {
+    await this.tail;
+    if (this.failure !== undefined) throw this.failure.error;
+  }
+
+  private fail(error: unknown): void {
+    this.failure ??= { error };
+  }
+
+  /**
+   * A chunk's transactions, in order, starting at `expected`, then the Kafka commit (not awaited);
+   * throws the bad record's error it stops at.
+   */
+  private async applyIntake(
+    topic: string,
+    partition: number,
+    chunk: readonly IncomingRecord[],
+    intake: Intake,
+    expected: bigint | null,
+  ): Promise<void> {
+    const key = positionKey(topic, partition);
+    let position = expected;
+    let stop = intake.stop;
+    applying: for (const whole of groupByOrigin(intake.records, this.options.config.origin)) {
+      // ddl: apply — a schema change between two runs is applied between their transactions.
+      const groups = this.options.beforeTransaction ? splitAtSchemaChanges(whole) : [whole];
+      for (const group of groups) {
+        const outcome = await this.applyTolerating(topic, partition, group, position, chunk);
+        if (outcome.moved) {
+          await this.reposition(topic, partition);
+          return;
+        }
+        position = outcome.nextOffset;
+        if (outcome.stop !== null) {
+          stop = outcome.stop;
+          break applying;
         }
       }
-      if (stop !== null) {
-        if (position !== null && position !== durableBefore)
-          await this.commitKafka(topic, partition, position);
-        throw stop;
-      }
     }
-    if (position !== null && position !== durableBefore) await this.commitKafka(topic, partition, position);
+    if (position !== null && position !== expected) this.commitKafka(topic, partition, position);
+    if (stop !== null) {
+      this.positions.set(key, position);
+      await this.kafkaCommits;
+      throw stop;
+    }
   }
 
   /**
@@ -164,7 +231,8 @@ export class BatchApplier {
     partition: number,
     group: TransactionGroup<SinkRecord>,
     expected: bigint | null,
-    incoming: ReadonlyMap<bigint, IncomingRecord>,
+    /** The fetched records of the group (and maybe others), in offset order. */
+    incoming: readonly IncomingRecord[],
   ): Promise<{ moved: boolean; nextOffset: bigint; stop: TributaryError | null }> {
     const deadLetters = this.options.intake.deadLetters;
     let current = group;
@@ -176,9 +244,11 @@ export class BatchApplier {
         if (targetRejection(error) === null || round > MAX_REJECTION_ROUNDS) throw error;
         const rejected = await this.findRejected(topic, partition, current, deadLetters === null);
         if (rejected.length === 0) throw error;
+        // Only here (rarely) are the fetched records looked up by offset.
+        const byOffset = new Map(incoming.map((record) => [record.offset, record]));
         const named = rejected.map(({ index, rejection }) => {
           const event = current.records[index] as SinkRecord;
-          const record = incoming.get(event.offset) as IncomingRecord;
+          const record = byOffset.get(event.offset) as IncomingRecord;
           return {
             index,
             record,
@@ -394,6 +464,7 @@ export class BatchApplier {
   /** Another instance applied the partition meanwhile: continue from what the target holds. */
   private async reposition(topic: string, partition: number): Promise<void> {
     const position = (await this.recordedOffsets()).get(positionKey(topic, partition)) ?? null;
+    this.epoch++;
     this.positions.set(positionKey(topic, partition), position);
     this.options.subscriber.seek({ topic, partition, offset: position ?? 0n });
     this.options.logger.warn(
@@ -412,16 +483,21 @@ export class BatchApplier {
     return new Map(rows.map((row) => [positionKey(row.topic, row.partition), BigInt(row.next_offset)]));
   }
 
-  /** Kafka's offset only follows the target's: a failed commit (e.g. during a rebalance) loses nothing. */
-  private async commitKafka(topic: string, partition: number, offset: bigint): Promise<void> {
-    try {
-      await this.options.subscriber.commit([{ topic, partition, offset }]);
-    } catch (error) {
-      this.options.logger.warn(
-        { err: error, topic, partition, offset: offset.toString() },
-        "could not commit the consumer group's offset; the target holds the position, so nothing is lost",
-      );
-    }
+  /**
+   * Commits the Kafka offset after the commits before it, without waiting: Kafka's offset only
+   * follows the target's, so a failed commit (e.g. during a rebalance) loses nothing.
+   */
+  private commitKafka(topic: string, partition: number, offset: bigint): void {
+    this.kafkaCommits = this.kafkaCommits.then(async () => {
+      try {
+        await this.options.subscriber.commit([{ topic, partition, offset }]);
+      } catch (error) {
+        this.options.logger.warn(
+          { err: error, topic, partition, offset: offset.toString() },
+          "could not commit the consumer group's offset; the target holds the position, so nothing is lost",
+        );
+      }
+    });
   }
 }
 

@@ -57,3 +57,85 @@ export function copyRows(columns: readonly ColumnModel[], rows: readonly Row[]):
   }
   return data;
 }
+
+/** Most bytes of one chunk of `copyRowsUtf8`'s output (a larger row gets a chunk of its own size). */
+const CHUNK_BYTES = 1 << 20;
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+const BACKSLASH = 0x5c;
+const UPPER_N = 0x4e;
+/** Fields up to this long are written character by character when ASCII; longer ones by `Buffer.write`, cheaper for them. */
+const SHORT_FIELD = 24;
+
+/**
+ * The same lines as `copyRows` (the batch's COPY data), written as UTF-8 straight into a few large Buffers (no text of
+ * the whole batch is built and encoded afterwards): what `copyIn` sends, chunk by chunk.
+ */
+export function copyRowsUtf8(columns: readonly ColumnModel[], rows: readonly Row[]): Buffer[] {
+  const count = columns.length;
+  const fields = columns.map((column) => column.field);
+  const formats = columns.map(formatterOf);
+  const plain = columns.map((column) => PLAIN_KINDS.has(column.type.kind));
+  const chunks: Buffer[] = [];
+  let chunk = Buffer.allocUnsafe(rows.length === 0 ? 0 : CHUNK_BYTES);
+  let at = 0;
+  /** Room for `bytes` more in the chunk: else the chunk is finished and a new one started. */
+  const reserve = (bytes: number) => {
+    if (at + bytes <= chunk.length) return;
+    if (at > 0) chunks.push(chunk.subarray(0, at));
+    chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, bytes));
+    at = 0;
+  };
+  for (const row of rows) {
+    for (let i = 0; i < count; i++) {
+      const text = (formats[i] as ValueFormatter)(row[fields[i] as string]);
+      if (text === null) {
+        reserve(3);
+        chunk[at++] = BACKSLASH;
+        chunk[at++] = UPPER_N;
+      } else {
+        // A UTF-16 unit takes at most 3 UTF-8 bytes (a surrogate pair 4 for its 2 units), and an
+        // escaped ASCII character 2.
+        reserve(text.length * 3 + 1);
+        const ascii = text.length <= SHORT_FIELD ? writeAscii(chunk, at, text, !plain[i]) : -1;
+        at = ascii >= 0 ? ascii : at + chunk.write(plain[i] ? text : copyField(text), at);
+      }
+      chunk[at++] = i === count - 1 ? NEWLINE : TAB;
+    }
+  }
+  if (at > 0) chunks.push(chunk.subarray(0, at));
+  return chunks;
+}
+
+/**
+ * Writes `text` at `at` when it is all ASCII (escaping the COPY specials when `escapes`), one
+ * character at a time: for a short field that is cheaper than a `Buffer.write` call.
+ * Returns where it ended, or -1 (with `chunk` partly overwritten) at the first non-ASCII character.
+ */
+function writeAscii(chunk: Buffer, at: number, text: string, escapes: boolean): number {
+  let end = at;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return -1;
+    if (escapes && code <= BACKSLASH) {
+      const escaped = ESCAPED_AS[code];
+      if (escaped !== undefined) {
+        chunk[end++] = BACKSLASH;
+        chunk[end++] = escaped;
+        continue;
+      }
+    }
+    chunk[end++] = code;
+  }
+  return end;
+}
+
+/** The letter after the backslash that escapes a COPY special (by its code; undefined for any other). */
+const ESCAPED_AS: readonly (number | undefined)[] = (() => {
+  const table: (number | undefined)[] = new Array(BACKSLASH + 1).fill(undefined);
+  table[BACKSLASH] = BACKSLASH;
+  table[NEWLINE] = 0x6e; // n
+  table[0x0d] = 0x72; // r
+  table[TAB] = 0x74; // t
+  return table;
+})();

@@ -8,7 +8,7 @@ import { type Logger, TributaryError } from "@tributary/core";
 import pg from "pg";
 import type { TargetConfig } from "../config.js";
 import type { SqlStatement } from "../sql/sql-text.js";
-import { copyIn } from "./copy-in.js";
+import { type CopyData, copyIn } from "./copy-in.js";
 
 /**
  * Session settings of the target connection. Bound values are text that does not depend on
@@ -96,7 +96,7 @@ export class TargetConnection {
   }
 
   /** Runs `COPY … FROM STDIN` with text-format `data`; resolves to the rows copied. */
-  async copy(copy: string, data: string): Promise<number> {
+  async copy(copy: string, data: CopyData): Promise<number> {
     try {
       return await copyIn(this.client, copy, data);
     } catch (error) {

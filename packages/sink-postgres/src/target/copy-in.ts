@@ -25,7 +25,7 @@ class CopyIn {
 
   constructor(
     private readonly text: string,
-    private readonly data: string,
+    private readonly data: CopyData,
   ) {
     this.done = new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
@@ -37,11 +37,22 @@ class CopyIn {
   }
 
   handleCopyInResponse(connection: CopyConnection): void {
-    // Each chunk is encoded once, straight into its CopyData message.
-    for (const message of utf8Chunks(this.data, CHUNK_CHARACTERS, COPY_DATA_HEADER)) {
-      message[0] = COPY_DATA;
-      message.writeInt32BE(message.length - 1, 1);
-      connection._send(message);
+    if (typeof this.data === "string") {
+      // Each chunk is encoded once, straight into its CopyData message.
+      for (const message of utf8Chunks(this.data, CHUNK_CHARACTERS, COPY_DATA_HEADER)) {
+        message[0] = COPY_DATA;
+        message.writeInt32BE(message.length - 1, 1);
+        connection._send(message);
+      }
+    } else {
+      for (const chunk of this.data) {
+        if (chunk.length === 0) continue;
+        const header = Buffer.allocUnsafe(COPY_DATA_HEADER);
+        header[0] = COPY_DATA;
+        header.writeInt32BE(chunk.length + COPY_DATA_HEADER - 1, 1);
+        connection._send(header);
+        connection._send(chunk);
+      }
     }
     connection.endCopyFrom();
   }
@@ -84,8 +95,11 @@ export function* utf8Chunks(text: string, size: number, reserve = 0): Generator<
   }
 }
 
+/** COPY text-format data: one text, or its UTF-8 bytes in chunks (sent one after the other). */
+export type CopyData = string | readonly Buffer[];
+
 /** Runs `copy` (`COPY … FROM STDIN`, text format) with `data`; resolves to the number of rows copied. */
-export function copyIn(client: pg.Client, copy: string, data: string): Promise<number> {
+export function copyIn(client: pg.Client, copy: string, data: CopyData): Promise<number> {
   const submittable = new CopyIn(copy, data);
   client.query(submittable as unknown as pg.Submittable);
   return submittable.done;
