@@ -1,16 +1,19 @@
 import {
   type ColumnValue,
+  decode,
   type Envelope,
   EVENT_HEADERS,
   encode,
   isTributaryError,
   type OutgoingRecord,
   type Row,
+  type SourceInfo,
   TributaryError,
   toJsonValue,
 } from "@tributary/core";
 import type { TupleData } from "../replication/pgoutput-messages.js";
 import type { CapturedColumn, CapturedTable } from "./CapturedTable.js";
+import { TextEventEncoder } from "./TextEventEncoder.js";
 
 /**
  * A pgoutput tuple (or snapshot row of text values) as a row keyed by Avro field name. Columns
@@ -131,14 +134,57 @@ class ChangeRecord implements OutgoingRecord {
     partition: number | undefined,
     private readonly table: CapturedTable,
     private readonly op: Envelope["op"],
-    private readonly keyRow: Row | null,
+    /** Undefined when only the key's bytes were made: an error message decodes them. */
+    private readonly keyRow: Row | null | undefined,
   ) {
     if (partition !== undefined) this.partition = partition;
   }
 
   describe(): string {
-    return `the ${this.op} event of ${this.table.qualifiedName} with key ${JSON.stringify(toJsonValue(this.keyRow))}`;
+    return `the ${this.op} event of ${this.table.qualifiedName} with key ${JSON.stringify(toJsonValue(this.keyOfEvent()))}`;
   }
+
+  private keyOfEvent(): Row | null {
+    if (this.keyRow !== undefined) return this.keyRow;
+    if (this.key === null || this.table.keySchema === null) return null;
+    return decode(this.table.keySchema, this.key) as Row;
+  }
+}
+
+/**
+ * The Kafka record of the snapshot (`r`) event of a row of text values in column order (null
+ * for SQL NULL), encoded straight from the text. A row the direct encoder refuses is encoded
+ * again through the row object, which throws the error that names the table and column.
+ */
+export function snapshotRecord(
+  table: CapturedTable,
+  values: readonly (string | null)[],
+  source: SourceInfo,
+  origin: string,
+  tsMs: number,
+  options: RecordOptions,
+): OutgoingRecord {
+  let event: { key: Buffer | null; value: Buffer };
+  try {
+    event = TextEventEncoder.of(table).snapshotEvent(values, source, origin, tsMs);
+  } catch {
+    const row = rowFromText(table, values);
+    const envelope: Envelope = {
+      before: null,
+      after: row,
+      unchanged: [],
+      op: "r",
+      source,
+      origin,
+      ts_ms: BigInt(tsMs),
+      transaction: null,
+    };
+    const records = toRecords(table, keyOf(table, row), envelope, options);
+    return records[0] as OutgoingRecord;
+  }
+  const headers = headersOf(table, origin, undefined);
+  const partition = options.partitions(table) === 1 ? 0 : undefined;
+  return new ChangeRecord(table.topic, event.key, event.value, headers, partition, table, "r", undefined);
 }
 
 /** The Kafka records of one change: the event, plus a tombstone after a delete. */

@@ -1,8 +1,8 @@
-import { type Envelope, type SourceInfo, TokenBucketThrottle } from "@tributary/core";
+import { type SourceInfo, TokenBucketThrottle } from "@tributary/core";
 import type { CaptureState } from "../backfill/IncrementalSnapshot.js";
 import { publishedTables } from "../backfill/published-tables.js";
 import type { CapturedTable } from "../capture/CapturedTable.js";
-import { keyOf, rowFromText, toRecords } from "../capture/change-events.js";
+import { snapshotRecord } from "../capture/change-events.js";
 import { helperTableKind } from "../capture/helper-tables.js";
 import { describeTables } from "../capture/relation-catalog.js";
 import { replicationName } from "../config.js";
@@ -51,9 +51,6 @@ export async function runSnapshot(resources: SessionResources): Promise<CaptureS
     const started = Date.now();
     let rowsRead = 0;
     const sources = new Map<CapturedTable, SourceInfo>();
-    // ts_ms of the rows read in the same millisecond: one bigint, not one per row.
-    let clockMs = 0;
-    let clockTs = 0n;
     const reader = new SnapshotReader({
       connect: () => resources.connect("tributary-snapshot"),
       snapshotName: exported.snapshotName,
@@ -73,26 +70,10 @@ export async function runSnapshot(resources: SessionResources): Promise<CaptureS
         let batchBytes = 0;
         for (const values of rows) {
           const now = Date.now();
-          if (now !== clockMs) {
-            clockMs = now;
-            clockTs = BigInt(now);
-          }
-          const row = rowFromText(table, values);
-          const envelope: Envelope = {
-            before: null,
-            after: row,
-            unchanged: [],
-            op: "r",
-            source,
-            origin: config.origin,
-            ts_ms: clockTs,
-            transaction: null,
-          };
-          for (const record of toRecords(table, keyOf(table, row), envelope, tables.records)) {
-            const bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
-            batchBytes += bytes;
-            await batcher.add(record, bytes);
-          }
+          const record = snapshotRecord(table, values, source, config.origin, now, tables.records);
+          const bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
+          batchBytes += bytes;
+          await batcher.add(record, bytes);
         }
         await throttle.take(rows.length, batchBytes);
         metrics.eventBytes.inc(label, batchBytes);
