@@ -7,6 +7,11 @@
 
 const INITIAL_SIZE = 64 * 1024;
 
+/** Node's UTF-8 writer without `Buffer#write`'s argument handling (present since Node 0.x, untyped). */
+interface Utf8Writable {
+  utf8Write(value: string, offset: number, length?: number): number;
+}
+
 export class AvroBinaryWriter {
   buffer: Buffer;
   position = 0;
@@ -105,7 +110,7 @@ export class AvroBinaryWriter {
     if (length < 22) {
       this.reserve(1 + length * 3);
       const start = this.position + 1;
-      const written = length === 0 ? 0 : this.buffer.write(value, start, "utf8");
+      const written = length === 0 ? 0 : (this.buffer as unknown as Utf8Writable).utf8Write(value, start);
       this.buffer[this.position] = written << 1;
       this.position = start + written;
       return;
@@ -113,7 +118,7 @@ export class AvroBinaryWriter {
     const bytes = Buffer.byteLength(value, "utf8");
     this.writeLong(bytes);
     this.reserve(bytes);
-    this.buffer.write(value, this.position, bytes, "utf8");
+    (this.buffer as unknown as Utf8Writable).utf8Write(value, this.position, bytes);
     this.position += bytes;
   }
 

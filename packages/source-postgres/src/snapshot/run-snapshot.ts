@@ -73,7 +73,7 @@ export async function runSnapshot(resources: SessionResources): Promise<CaptureS
           const record = snapshotRecord(table, values, source, config.origin, now, tables.records);
           const bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
           batchBytes += bytes;
-          await batcher.add(record, bytes);
+          if (!batcher.offer(record, bytes)) await batcher.add(record, bytes);
         }
         await throttle.take(rows.length, batchBytes);
         metrics.eventBytes.inc(label, batchBytes);
