@@ -49,6 +49,20 @@ export class AvroBinaryWriter {
     this.position += bytes.length;
   }
 
+  /** Bytes `start` to `end` of `source`, appended (a plain loop for the short ones: no view object). */
+  writeSlice(source: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    this.reserve(length);
+    const buffer = this.buffer;
+    if (length < 64) {
+      let position = this.position;
+      for (let i = start; i < end; i++) buffer[position++] = source[i] as number;
+    } else {
+      buffer.set(source.subarray(start, end), this.position);
+    }
+    this.position += length;
+  }
+
   /** Bytes `start` to `end` of this writer's own buffer, appended. */
   repeat(start: number, end: number): void {
     this.reserve(end - start);

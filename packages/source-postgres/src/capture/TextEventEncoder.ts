@@ -7,8 +7,14 @@ import {
   type SourceInfo,
   singleObjectHeader,
 } from "@tributary/core";
+import { BACKSLASH, isCopyNull, NEWLINE, TAB, unescapeField } from "../snapshot/copy-text.js";
 import type { CapturedTable } from "./CapturedTable.js";
-import { type TextColumnWriter, textColumnWriter } from "./text-column-writers.js";
+import {
+  type CopyFieldWriter,
+  copyFieldWriter,
+  type TextColumnWriter,
+  textColumnWriter,
+} from "./text-column-writers.js";
 
 /** The key and value messages of one event. */
 export interface EncodedEvent {
@@ -33,6 +39,7 @@ const encoders = new WeakMap<CapturedTable, TextEventEncoder>();
  */
 export class TextEventEncoder {
   private readonly columns: readonly (TextColumnWriter | null)[];
+  private readonly copyColumns: readonly (CopyFieldWriter | null)[];
   /** Tuple positions of the key columns, in key order. */
   private readonly keyPositions: readonly number[];
   private readonly valueHeader: Readonly<Uint8Array>;
@@ -41,20 +48,21 @@ export class TextEventEncoder {
   private readonly fieldStarts: Int32Array;
   private readonly fieldEnds: Int32Array;
   private lastSource: SourceInfo | undefined;
-  private lastSourceBytes: Buffer | undefined;
+  private lastOrigin: string | undefined;
+  private lastMiddle: Buffer | undefined;
 
   private constructor(table: CapturedTable) {
     const fieldTypes = rowFieldTypes(table.valueSchema.schema);
-    this.columns = table.byPosition.map((column) => {
+    const columns = table.byPosition.map((column) => {
       if (column === null) return null;
       const fieldType = fieldTypes.get(column.field);
       if (fieldType === undefined) throw new Error(`the value schema has no field ${column.field}`);
-      return textColumnWriter(
-        column.parse,
-        fieldType,
-        partEncoder(table.valueSchema, ["after", column.field]),
-      );
+      const general = partEncoder(table.valueSchema, ["after", column.field]);
+      const text = textColumnWriter(column.parse, fieldType, general);
+      return { text, copy: copyFieldWriter(text, column.parse, fieldType) };
     });
+    this.columns = columns.map((column) => column?.text ?? null);
+    this.copyColumns = columns.map((column) => column?.copy ?? null);
     this.keyPositions = table.keyFields.map((field) =>
       table.byPosition.findIndex((column) => column?.field === field),
     );
@@ -86,15 +94,31 @@ export class TextEventEncoder {
     origin: string,
     tsMs: number,
   ): EncodedEvent {
+    this.startSnapshotEvent();
+    this.writeRow(values);
+    return this.finishSnapshotEvent(source, origin, tsMs);
+  }
+
+  /**
+   * The snapshot event of a row given as a line of COPY text (`COPY … TO STDOUT`) of the
+   * table's columns in column order (any value for an excluded column). Throws as
+   * `snapshotEvent` does, and on a line that does not hold one field per column.
+   */
+  snapshotEventFromCopy(line: Buffer, source: SourceInfo, origin: string, tsMs: number): EncodedEvent {
+    this.startSnapshotEvent();
+    this.writeCopyRow(line);
+    return this.finishSnapshotEvent(source, origin, tsMs);
+  }
+
+  private startSnapshotEvent(): void {
     output.reset();
     output.writeRaw(this.valueHeader);
     output.writeByte(NULL_BRANCH); // before
     output.writeByte(VALUE_BRANCH); // after
-    this.writeRow(values);
-    output.writeByte(EMPTY_ARRAY); // unchanged
-    output.writeString("r");
-    output.writeRaw(this.sourceBytes(source));
-    output.writeString(origin);
+  }
+
+  private finishSnapshotEvent(source: SourceInfo, origin: string, tsMs: number): EncodedEvent {
+    output.writeRaw(this.snapshotMiddle(source, origin));
     if (tsMs > SAFE_LONG || tsMs < -SAFE_LONG) throw new RangeError("ts_ms out of the exact range");
     output.writeLong(tsMs);
     output.writeByte(NULL_BRANCH); // transaction
@@ -118,6 +142,39 @@ export class TextEventEncoder {
     }
   }
 
+  private writeCopyRow(line: Buffer): void {
+    const columns = this.columns;
+    const copyColumns = this.copyColumns;
+    const starts = this.fieldStarts;
+    const ends = this.fieldEnds;
+    const last = columns.length - 1;
+    let start = 0;
+    const length = line.length;
+    for (let i = 0; i <= last; i++) {
+      // One pass finds the field's end and whether it holds escapes (or is \N).
+      let end = start;
+      let escaped = false;
+      for (; end < length; end++) {
+        const byte = line[end];
+        if (byte === TAB || byte === NEWLINE) break;
+        if (byte === BACKSLASH) escaped = true;
+      }
+      if (line[end] !== (i === last ? NEWLINE : TAB) || (i === last && end !== length - 1)) {
+        throw new RangeError("the COPY line does not hold one field per column");
+      }
+      const writer = columns[i];
+      const copyWriter = copyColumns[i];
+      if (writer !== null && writer !== undefined && copyWriter !== null && copyWriter !== undefined) {
+        starts[i] = output.position;
+        if (!escaped) copyWriter(line, start, end, output);
+        else if (isCopyNull(line, start, end)) output.writeByte(NULL_BRANCH);
+        else writer(unescapeField(line, start, end), output);
+        ends[i] = output.position;
+      }
+      start = end + 1;
+    }
+  }
+
   /** Appends the key message after the value message; false for a table without a key. */
   private writeKey(): boolean {
     if (this.keyHeader === null) return false;
@@ -128,16 +185,24 @@ export class TextEventEncoder {
     return true;
   }
 
-  /** The source block's bytes; a snapshot shares one SourceInfo per table. */
-  private sourceBytes(source: SourceInfo): Buffer {
-    if (source !== this.lastSource || this.lastSourceBytes === undefined) {
+  /**
+   * The bytes from `unchanged` to `origin` of a snapshot event (no unchanged columns, op `r`,
+   * the source block, the origin), the same for every row of a table: a snapshot shares one
+   * SourceInfo per table.
+   */
+  private snapshotMiddle(source: SourceInfo, origin: string): Buffer {
+    if (source !== this.lastSource || origin !== this.lastOrigin || this.lastMiddle === undefined) {
       const start = output.position;
+      output.writeByte(EMPTY_ARRAY);
+      output.writeString("r");
       this.encodeSource(source, output);
-      this.lastSourceBytes = output.copy(start);
+      output.writeString(origin);
+      this.lastMiddle = output.copy(start);
       this.lastSource = source;
+      this.lastOrigin = origin;
       output.position = start;
     }
-    return this.lastSourceBytes;
+    return this.lastMiddle;
   }
 }
 

@@ -12,6 +12,7 @@ import {
   toJsonValue,
 } from "@tributary/core";
 import type { TupleData } from "../replication/pgoutput-messages.js";
+import { copyLineValues } from "../snapshot/copy-text.js";
 import type { CapturedColumn, CapturedTable } from "./CapturedTable.js";
 import { TextEventEncoder } from "./TextEventEncoder.js";
 
@@ -182,7 +183,45 @@ export function snapshotRecord(
     const records = toRecords(table, keyOf(table, row), envelope, options);
     return records[0] as OutgoingRecord;
   }
+  return snapshotRecordOf(table, event, origin, options);
+}
+
+/**
+ * `snapshotRecord` of a row given as a line of COPY text (see `TextEventEncoder`), written from
+ * its bytes; a line the direct encoder refuses takes the path of its text values.
+ */
+export function snapshotRecordFromCopy(
+  table: CapturedTable,
+  line: Buffer,
+  source: SourceInfo,
+  origin: string,
+  tsMs: number,
+  options: RecordOptions,
+): OutgoingRecord {
+  let event: { key: Buffer | null; value: Buffer };
+  try {
+    event = TextEventEncoder.of(table).snapshotEventFromCopy(line, source, origin, tsMs);
+  } catch {
+    return snapshotRecord(
+      table,
+      copyLineValues(line, table.byPosition.length),
+      source,
+      origin,
+      tsMs,
+      options,
+    );
+  }
+  return snapshotRecordOf(table, event, origin, options);
+}
+
+function snapshotRecordOf(
+  table: CapturedTable,
+  event: { key: Buffer | null; value: Buffer },
+  origin: string,
+  options: RecordOptions,
+): OutgoingRecord {
   const headers = headersOf(table, origin, undefined);
+  // With one partition there is nothing to hash the key for.
   const partition = options.partitions(table) === 1 ? 0 : undefined;
   return new ChangeRecord(table.topic, event.key, event.value, headers, partition, table, "r", undefined);
 }

@@ -12,7 +12,8 @@ import {
   type WriterSchema,
 } from "@tributary/core";
 import { describe, expect, it } from "vitest";
-import { textColumnWriter } from "../../src/capture/text-column-writers.js";
+import { copyFieldWriter, textColumnWriter } from "../../src/capture/text-column-writers.js";
+import { copyLineValues, unescapeField } from "../../src/snapshot/copy-text.js";
 import {
   arrayParser,
   parseBoolean,
@@ -352,6 +353,46 @@ describe("text column writers", () => {
     const c = CASES.find((candidate) => candidate.name === name) as Case;
     expect(() => generalBytes(c, text)).toThrow();
     expect(() => directBytes(c, text)).toThrow();
+  });
+});
+
+describe("COPY field writers", () => {
+  for (const c of CASES) {
+    const texts = c.texts.filter((text) => !text.includes("\\"));
+    it.each(texts.map((text) => [text]))(
+      `${c.name} %j from its bytes is written as from its text`,
+      (text) => {
+        const general = partEncoder(writer, ["after", c.name]);
+        const textWriter = textColumnWriter(c.parse, fieldType(c.name), general);
+        const write = copyFieldWriter(textWriter, c.parse, fieldType(c.name));
+        // The field sits inside a line, between other fields.
+        const line = Buffer.from(`x\t${text}\ty\n`);
+        const bytes = Buffer.from(text);
+        let expected: Buffer;
+        try {
+          expected = directBytes(c, text);
+        } catch {
+          expect(() => write(line, 2, 2 + bytes.length, new AvroBinaryWriter(16))).toThrow();
+          return;
+        }
+        const output = new AvroBinaryWriter(16);
+        write(line, 2, 2 + bytes.length, output);
+        expect(output.copy().toString("hex")).toBe(expected.toString("hex"));
+      },
+    );
+  }
+});
+
+describe("COPY text lines", () => {
+  it("splits fields at tabs, reads \\N as NULL and undoes the escapes", () => {
+    const line = Buffer.from("1\t\\N\ta\\tb\\nc\\\\d\t\\101\\x42\\b\\f\\r\\v\tnaïve 😀\t\n", "utf8");
+    expect(copyLineValues(line, 6)).toEqual(["1", null, "a\tb\nc\\d", "AB\b\f\r\v", "naïve 😀", ""]);
+    expect(unescapeField(Buffer.from("\\\\N"), 0, 3)).toBe("\\N");
+  });
+
+  it("refuses a line without one field per column", () => {
+    expect(() => copyLineValues(Buffer.from("1\t2\n"), 3)).toThrow(/fewer than the 3 columns/);
+    expect(() => copyLineValues(Buffer.from("1\t2\t3\n"), 2)).toThrow(/more than the 2 columns/);
   });
 });
 

@@ -20,8 +20,15 @@ import {
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CapturedTable, type RelationShape } from "../../src/capture/CapturedTable.js";
-import { keyOf, rowFromText, snapshotRecord, toRecords } from "../../src/capture/change-events.js";
+import {
+  keyOf,
+  rowFromText,
+  snapshotRecord,
+  snapshotRecordFromCopy,
+  toRecords,
+} from "../../src/capture/change-events.js";
 import { TextEventEncoder } from "../../src/capture/TextEventEncoder.js";
+import { CopyOutQuery } from "../../src/snapshot/CopyOutQuery.js";
 import { mapColumn, type PgQueryable, PgTypeCatalog, textParser } from "../../src/types/index.js";
 import { ZOO } from "../support/type-zoo-columns.js";
 
@@ -239,8 +246,17 @@ describe("type zoo on PostgreSQL", () => {
         types: RAW_TEXT,
       });
       expect(rows).toHaveLength(5);
+      // The same rows as COPY text lines, as the snapshot reads them.
+      const lines: Buffer[] = [];
+      const copy = new CopyOutQuery(`COPY (SELECT ${select} FROM zoo ORDER BY id) TO STDOUT`, (line) => {
+        lines.push(Buffer.from(line));
+        return undefined;
+      });
+      client.query(copy);
+      expect(await copy.done).toBe(5);
       let refused = 0;
-      for (const values of rows) {
+      for (const [index, values] of rows.entries()) {
+        const line = lines[index] as Buffer;
         let expected: OutgoingRecord;
         try {
           const row = rowFromText(table, values);
@@ -264,6 +280,17 @@ describe("type zoo on PostgreSQL", () => {
         );
         expect(direct.value.toString("hex")).toBe(expected.value?.toString("hex"));
         expect(direct.key?.toString("hex")).toBe(expected.key?.toString("hex"));
+        const fromCopy = TextEventEncoder.of(table).snapshotEventFromCopy(
+          line,
+          source,
+          "zoo-origin",
+          1_700_000_000_123,
+        );
+        expect(fromCopy.value.toString("hex")).toBe(expected.value?.toString("hex"));
+        expect(fromCopy.key?.toString("hex")).toBe(expected.key?.toString("hex"));
+        const copied = snapshotRecordFromCopy(table, line, source, "zoo-origin", 1_700_000_000_123, options);
+        expect(copied.value?.toString("hex")).toBe(expected.value?.toString("hex"));
+        expect(copied.key?.toString("hex")).toBe(expected.key?.toString("hex"));
         expect(record.value?.toString("hex")).toBe(expected.value?.toString("hex"));
         expect(record.key?.toString("hex")).toBe(expected.key?.toString("hex"));
         expect(record.headers).toEqual(expected.headers);
