@@ -2,11 +2,13 @@ import {
   AvroBinaryWriter,
   type AvroRecordSchema,
   type AvroSchema,
+  type Envelope,
   type PartEncoder,
   partEncoder,
   type SourceInfo,
   singleObjectHeader,
 } from "@tributary/core";
+import type { TupleData } from "../replication/pgoutput-messages.js";
 import { BACKSLASH, isCopyNull, NEWLINE, TAB, unescapeField } from "../snapshot/copy-text.js";
 import type { CapturedTable } from "./CapturedTable.js";
 import {
@@ -45,8 +47,12 @@ export class TextEventEncoder {
   private readonly valueHeader: Readonly<Uint8Array>;
   private readonly keyHeader: Readonly<Uint8Array> | null;
   private readonly encodeSource: PartEncoder;
+  private readonly encodeTransaction: PartEncoder;
   private readonly fieldStarts: Int32Array;
   private readonly fieldEnds: Int32Array;
+  /** Field positions of the before image of a change (the after image's are `fieldStarts`/`fieldEnds`). */
+  private readonly beforeStarts: Int32Array;
+  private readonly beforeEnds: Int32Array;
   private lastSource: SourceInfo | undefined;
   private lastOrigin: string | undefined;
   private lastMiddle: Buffer | undefined;
@@ -70,8 +76,11 @@ export class TextEventEncoder {
     this.valueHeader = singleObjectHeader(table.valueSchema);
     this.keyHeader = table.keySchema === null ? null : singleObjectHeader(table.keySchema);
     this.encodeSource = partEncoder(table.valueSchema, ["source"]);
+    this.encodeTransaction = partEncoder(table.valueSchema, ["transaction"]);
     this.fieldStarts = new Int32Array(table.byPosition.length);
     this.fieldEnds = new Int32Array(table.byPosition.length);
+    this.beforeStarts = new Int32Array(table.byPosition.length);
+    this.beforeEnds = new Int32Array(table.byPosition.length);
   }
 
   static of(table: CapturedTable): TextEventEncoder {
@@ -110,6 +119,76 @@ export class TextEventEncoder {
     return this.finishSnapshotEvent(source, origin, tsMs);
   }
 
+  /**
+   * The event of a streamed change whose row images are pgoutput tuples: `before` is written
+   * from `oldTuple` and `after` from `newTuple` (each where the envelope has that image), every
+   * other field from the envelope. The key comes from the image `toRecords` takes it from.
+   * Throws on a value the general path would refuse, or on tuples that do not match the
+   * envelope; the caller then encodes the envelope itself.
+   */
+  changeEvent(
+    envelope: Envelope,
+    oldTuple: TupleData | undefined,
+    newTuple: TupleData | undefined,
+  ): EncodedEvent {
+    output.reset();
+    output.writeRaw(this.valueHeader);
+    const hasBefore = envelope.before !== null;
+    const hasAfter = envelope.after !== null;
+    if (hasBefore) {
+      if (oldTuple === undefined)
+        throw new RangeError("the envelope has a before image but the change no old tuple");
+      output.writeByte(VALUE_BRANCH);
+      this.writeTuple(oldTuple, this.beforeStarts, this.beforeEnds);
+    } else {
+      output.writeByte(NULL_BRANCH);
+    }
+    if (hasAfter) {
+      if (newTuple === undefined)
+        throw new RangeError("the envelope has an after image but the change no new tuple");
+      output.writeByte(VALUE_BRANCH);
+      this.writeTuple(newTuple, this.fieldStarts, this.fieldEnds);
+    } else {
+      output.writeByte(NULL_BRANCH);
+    }
+    const unchanged = envelope.unchanged;
+    if (unchanged.length > 0) {
+      output.writeLong(unchanged.length);
+      for (const field of unchanged) output.writeString(field);
+    }
+    output.writeByte(EMPTY_ARRAY);
+    output.writeString(envelope.op);
+    this.encodeSource(envelope.source, output);
+    output.writeString(envelope.origin);
+    const tsMs = Number(envelope.ts_ms);
+    if (tsMs > SAFE_LONG || tsMs < -SAFE_LONG) throw new RangeError("ts_ms out of the exact range");
+    output.writeLong(tsMs);
+    this.encodeTransaction(envelope.transaction, output);
+    const valueEnd = output.position;
+    let key = false;
+    if (hasAfter && envelope.op !== "d") key = this.writeKey(this.fieldStarts, this.fieldEnds);
+    else if (hasBefore) key = this.writeKey(this.beforeStarts, this.beforeEnds);
+    return { key: key ? output.copy(valueEnd) : null, value: output.copy(0, valueEnd) };
+  }
+
+  private writeTuple(tuple: TupleData, starts: Int32Array, ends: Int32Array): void {
+    const columns = this.columns;
+    for (let i = 0; i < columns.length; i++) {
+      const writer = columns[i];
+      if (writer === null || writer === undefined) continue;
+      starts[i] = output.position;
+      const value = tuple[i];
+      if (value === undefined || value.kind === "null" || value.kind === "unchanged") {
+        output.writeByte(NULL_BRANCH);
+      } else if (value.kind === "text") {
+        writer(value.text, output);
+      } else {
+        throw new RangeError("a binary tuple value");
+      }
+      ends[i] = output.position;
+    }
+  }
+
   private startSnapshotEvent(): void {
     output.reset();
     output.writeRaw(this.valueHeader);
@@ -123,7 +202,7 @@ export class TextEventEncoder {
     output.writeLong(tsMs);
     output.writeByte(NULL_BRANCH); // transaction
     const valueEnd = output.position;
-    const key = this.writeKey();
+    const key = this.writeKey(this.fieldStarts, this.fieldEnds);
     return { key: key ? output.copy(valueEnd) : null, value: output.copy(0, valueEnd) };
   }
 
@@ -176,11 +255,11 @@ export class TextEventEncoder {
   }
 
   /** Appends the key message after the value message; false for a table without a key. */
-  private writeKey(): boolean {
+  private writeKey(starts: Int32Array, ends: Int32Array): boolean {
     if (this.keyHeader === null) return false;
     output.writeRaw(this.keyHeader);
     for (const position of this.keyPositions) {
-      output.repeat(this.fieldStarts[position] as number, this.fieldEnds[position] as number);
+      output.repeat(starts[position] as number, ends[position] as number);
     }
     return true;
   }

@@ -235,6 +235,40 @@ export function toRecords(
 ): OutgoingRecord[] {
   const keyBytes = key === null || table.keySchema === null ? null : encode(table.keySchema, key);
   const value = encode(table.valueSchema, envelope);
+  return recordsOf(table, keyBytes, value, envelope, options, key);
+}
+
+/**
+ * `toRecords` for an insert, update or delete whose row images come from pgoutput tuples
+ * (`oldTuple` for `before`, `newTuple` for `after`, as `rowFromTuple` made them): the images
+ * are written from the tuples' text, without avsc. A change the direct encoder refuses is
+ * encoded from the envelope, which throws the error that names the field.
+ */
+export function changeRecords(
+  table: CapturedTable,
+  key: Row | null,
+  envelope: Envelope,
+  oldTuple: TupleData | undefined,
+  newTuple: TupleData | undefined,
+  options: RecordOptions,
+): OutgoingRecord[] {
+  let event: { key: Buffer | null; value: Buffer };
+  try {
+    event = TextEventEncoder.of(table).changeEvent(envelope, oldTuple, newTuple);
+  } catch {
+    return toRecords(table, key, envelope, options);
+  }
+  return recordsOf(table, key === null ? null : event.key, event.value, envelope, options, key);
+}
+
+function recordsOf(
+  table: CapturedTable,
+  keyBytes: Buffer | null,
+  value: Buffer,
+  envelope: Envelope,
+  options: RecordOptions,
+  key: Row | null,
+): OutgoingRecord[] {
   const headers = headersOf(table, envelope.origin, envelope.transaction?.id);
   const partitions = options.partitions(table);
   const op = envelope.op;
