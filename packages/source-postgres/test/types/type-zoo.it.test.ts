@@ -394,7 +394,8 @@ describe("type zoo on PostgreSQL", () => {
               },
             };
             expected = toRecords(table, keyRow, envelopeOf, options);
-          } catch (error) {
+          } catch {
+            // rowFromTuple refuses the row before any envelope exists, as the stream would.
             refused++;
             continue;
           }
