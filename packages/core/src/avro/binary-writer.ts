@@ -44,9 +44,7 @@ export class AvroBinaryWriter {
   }
 
   writeRaw(bytes: Uint8Array): void {
-    this.reserve(bytes.length);
-    this.buffer.set(bytes, this.position);
-    this.position += bytes.length;
+    this.writeSlice(bytes, 0, bytes.length);
   }
 
   /** Bytes `start` to `end` of `source`, appended (a plain loop for the short ones: no view object). */
@@ -65,9 +63,7 @@ export class AvroBinaryWriter {
 
   /** Bytes `start` to `end` of this writer's own buffer, appended. */
   repeat(start: number, end: number): void {
-    this.reserve(end - start);
-    this.buffer.copyWithin(this.position, start, end);
-    this.position += end - start;
+    this.writeSlice(this.buffer, start, end);
   }
 
   writeByte(byte: number): void {

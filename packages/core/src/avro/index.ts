@@ -45,6 +45,7 @@ export { CRC64_AVRO_EMPTY, crc64Avro } from "./crc64-avro.js";
 export { formatDecimal, toUnscaled } from "./decimal.js";
 export type { FixedSchemas } from "./fixed-schemas.js";
 export { fixedSchemas, fixedSchemasDirectory } from "./fixed-schemas.js";
+export { recordPartEncoder } from "./record-encoder.js";
 export type { ColumnDescription, ColumnType, TableDescription, TableSchemas } from "./table-schema.js";
 export {
   buildTableSchemas,

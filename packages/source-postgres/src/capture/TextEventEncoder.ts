@@ -5,6 +5,7 @@ import {
   type Envelope,
   type PartEncoder,
   partEncoder,
+  recordPartEncoder,
   type SourceInfo,
   singleObjectHeader,
 } from "@tributary/core";
@@ -75,8 +76,8 @@ export class TextEventEncoder {
     if (this.keyPositions.includes(-1)) throw new Error("a key field is not among the row's fields");
     this.valueHeader = singleObjectHeader(table.valueSchema);
     this.keyHeader = table.keySchema === null ? null : singleObjectHeader(table.keySchema);
-    this.encodeSource = partEncoder(table.valueSchema, ["source"]);
-    this.encodeTransaction = partEncoder(table.valueSchema, ["transaction"]);
+    this.encodeSource = recordPartEncoder(table.valueSchema, ["source"]);
+    this.encodeTransaction = recordPartEncoder(table.valueSchema, ["transaction"]);
     this.fieldStarts = new Int32Array(table.byPosition.length);
     this.fieldEnds = new Int32Array(table.byPosition.length);
     this.beforeStarts = new Int32Array(table.byPosition.length);
