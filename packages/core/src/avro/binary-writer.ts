@@ -116,14 +116,30 @@ export class AvroBinaryWriter {
   /** A string: its UTF-8 length, then its UTF-8 bytes. */
   writeString(value: string): void {
     const length = value.length;
-    // At most 3 UTF-8 bytes per UTF-16 unit: under 22 units the byte length fits one varint byte.
-    if (length < 22) {
+    if (length < 64) {
+      // Short ASCII (keys, codes, names) is copied by a loop: its byte length is its length,
+      // which fits one varint byte, and a loop is cheaper than a call into the UTF-8 encoder.
       this.reserve(1 + length * 3);
+      const buffer = this.buffer;
       const start = this.position + 1;
-      const written = length === 0 ? 0 : (this.buffer as unknown as Utf8Writable).utf8Write(value, start);
-      this.buffer[this.position] = written << 1;
-      this.position = start + written;
-      return;
+      let i = 0;
+      for (; i < length; i++) {
+        const code = value.charCodeAt(i);
+        if (code >= 0x80) break;
+        buffer[start + i] = code;
+      }
+      if (i === length) {
+        buffer[this.position] = length << 1;
+        this.position = start + length;
+        return;
+      }
+      // At most 3 UTF-8 bytes per UTF-16 unit: under 22 units the byte length fits one varint byte.
+      if (length < 22) {
+        const written = (buffer as unknown as Utf8Writable).utf8Write(value, start);
+        buffer[this.position] = written << 1;
+        this.position = start + written;
+        return;
+      }
     }
     const bytes = Buffer.byteLength(value, "utf8");
     this.writeLong(bytes);
