@@ -59,7 +59,11 @@ export class SnapshotReader {
 
   private async openWorker(): Promise<pg.Client> {
     const client = await this.options.connect();
-    client.on("error", (error) => this.lost.set(client, error));
+    // The first error says what happened (57P01, ECONNRESET…); the "Connection terminated
+    // unexpectedly" node-postgres reports when the socket then ends has no code.
+    client.on("error", (error) => {
+      if (!this.lost.has(client)) this.lost.set(client, error);
+    });
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     await client.query(`SET TRANSACTION SNAPSHOT ${pg.escapeLiteral(this.options.snapshotName)}`);
     return client;
@@ -106,8 +110,9 @@ export class SnapshotReader {
       } catch (error) {
         // A connection lost between two queries fails the next one with node-postgres' "not
         // queryable" error, which has no code: the retry loop would take it for a permanent
-        // failure. The connection's own error (57P01, ECONNRESET…) says what happened.
-        throw this.lost.get(client) ?? error;
+        // failure. The connection's own error (57P01, ECONNRESET…) says what happened. A query
+        // that failed with a code (the server's 57P01 during a COPY) already says it.
+        throw hasCode(error) ? error : (this.lost.get(client) ?? error);
       }
     }
   }
@@ -131,4 +136,10 @@ export class SnapshotReader {
 
 function qualified(table: CapturedTable): string {
   return `${pg.escapeIdentifier(table.shape.schema)}.${pg.escapeIdentifier(table.shape.table)}`;
+}
+
+function hasCode(error: unknown): boolean {
+  return (
+    typeof error === "object" && error !== null && typeof (error as { code?: unknown }).code === "string"
+  );
 }
