@@ -59,7 +59,12 @@ export const postgresSourceConfigSchema = z
           ),
         workers: z.number().int().min(1).max(32).default(2).describe("Tables/chunks read at once"),
         chunkRows: z.number().int().min(1000).default(100_000).describe("Rows per key-range chunk"),
-        fetchRows: z.number().int().min(100).default(2_000).describe("Rows fetched per round trip"),
+        fetchRows: z
+          .number()
+          .int()
+          .min(100)
+          .default(2_000)
+          .describe("Rows per batch counted in the metrics and taken from the throttle"),
         incrementalChunkRows: z
           .number()
           .int()

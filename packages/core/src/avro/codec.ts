@@ -11,6 +11,7 @@
 import avsc from "avsc";
 import { TributaryError } from "../errors/TributaryError.js";
 import type { AvroSchema } from "./avro-schema.js";
+import type { AvroBinaryWriter } from "./binary-writer.js";
 import {
   extendedCanonicalForm,
   type Fingerprint,
@@ -89,6 +90,50 @@ export function encode(writer: WriterSchema, value: unknown): Buffer {
 /** `value` as a bare Avro binary body, without the single-object header (e.g. for the Confluent wire format). */
 export function encodeBody(writer: WriterSchema, value: unknown): Buffer {
   return encodeWithPrefix(writer, compiledOf(writer), value, EMPTY_PREFIX);
+}
+
+/** The 10 bytes every single-object message of `writer` starts with (`C3 01` + fingerprint). */
+export function singleObjectHeader(writer: WriterSchema): Readonly<Uint8Array> {
+  return compiledOf(writer).header;
+}
+
+/** Writes one value of a part of a writer schema at the writer's position. */
+export type PartEncoder = (value: unknown, output: AvroBinaryWriter) => void;
+
+/**
+ * The encoder of the part of `writer`'s schema reached through the record fields named by
+ * `path` (a union with one non-null branch is stepped through to that branch). It writes the
+ * bytes `encode` writes for that part, for encoders that assemble a message from pieces.
+ * Throws TRB_USAGE for a path the schema does not have.
+ */
+export function partEncoder(writer: WriterSchema, path: readonly string[]): PartEncoder {
+  let type = compiledOf(writer).type;
+  for (const name of path) {
+    const record = nonNullBranch(type) as avsc.Type & {
+      fields?: readonly { name: string; type: avsc.Type }[];
+    };
+    const field = record.fields?.find((candidate) => candidate.name === name);
+    if (field === undefined) {
+      throw new TributaryError("TRB_USAGE", `schema ${writer.fingerprint} has no field ${path.join(".")}`);
+    }
+    type = field.type;
+  }
+  const part = type;
+  return (value, output) => {
+    let end = part.encode(value, output.buffer, output.position);
+    if (end < 0) {
+      // avsc returns minus the bytes missing at the end of the buffer.
+      output.reserve(output.buffer.length - end - output.position);
+      end = part.encode(value, output.buffer, output.position);
+    }
+    output.position = end;
+  };
+}
+
+function nonNullBranch(type: avsc.Type): avsc.Type {
+  if (!(type instanceof avsc.types.UnwrappedUnionType)) return type;
+  const branches = type.types.filter((branch) => branch.typeName !== "null");
+  return branches.length === 1 ? (branches[0] as avsc.Type) : type;
 }
 
 /** True when `message` starts with the single-object marker and is long enough to hold the header. */

@@ -15,6 +15,7 @@ export type {
   AvroUnionSchema,
 } from "./avro-schema.js";
 export { isValidAvroName } from "./avro-schema.js";
+export { AvroBinaryWriter } from "./binary-writer.js";
 export type { Fingerprint } from "./canonical-form.js";
 export {
   extendedCanonicalForm,
@@ -26,7 +27,7 @@ export {
   parsingFingerprint,
   schemaFingerprint,
 } from "./canonical-form.js";
-export type { WriterSchema } from "./codec.js";
+export type { PartEncoder, WriterSchema } from "./codec.js";
 export {
   compileSchema,
   decode,
@@ -34,14 +35,17 @@ export {
   encode,
   encodeBody,
   isSingleObject,
+  partEncoder,
   peekFingerprint,
   SINGLE_OBJECT_HEADER_LENGTH,
+  singleObjectHeader,
   writtenWith,
 } from "./codec.js";
 export { CRC64_AVRO_EMPTY, crc64Avro } from "./crc64-avro.js";
 export { formatDecimal, toUnscaled } from "./decimal.js";
 export type { FixedSchemas } from "./fixed-schemas.js";
 export { fixedSchemas, fixedSchemasDirectory } from "./fixed-schemas.js";
+export { recordPartEncoder } from "./record-encoder.js";
 export type { ColumnDescription, ColumnType, TableDescription, TableSchemas } from "./table-schema.js";
 export {
   buildTableSchemas,

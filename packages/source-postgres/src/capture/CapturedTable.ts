@@ -59,7 +59,7 @@ export class CapturedTable {
       topicPrefix: string;
       excludedColumns: ReadonlySet<string>;
       catalog: PgTypeCatalog;
-      store: SchemaStore;
+      store: Pick<SchemaStore, "register">;
     },
   ): Promise<CapturedTable> {
     for (const key of shape.key) {

@@ -1,4 +1,4 @@
-import type { Logger, OutgoingRecord, Row, SourceInfo, TokenBucketThrottle } from "@tributary/core";
+import type { Envelope, Logger, OutgoingRecord, Row, SourceInfo, TokenBucketThrottle } from "@tributary/core";
 import { TributaryError } from "@tributary/core";
 import type { IncrementalSnapshot } from "../backfill/IncrementalSnapshot.js";
 import type { OutboundBatcher } from "../pipeline/OutboundBatcher.js";
@@ -6,7 +6,7 @@ import type { Lsn } from "../replication/lsn.js";
 import type { PgoutputMessage, RelationMessage, TupleData } from "../replication/pgoutput-messages.js";
 import type { PgoutputPluginOutput } from "../replication/TributaryPgoutputPlugin.js";
 import type { CapturedTable, RelationShape } from "./CapturedTable.js";
-import { keyOf, type RecordOptions, rowFromTuple, toRecords } from "./change-events.js";
+import { changeRecords, keyOf, type RecordOptions, rowFromTuple, toRecords } from "./change-events.js";
 import type { HelperTableKind } from "./helper-tables.js";
 import { TransactionSpill } from "./TransactionSpill.js";
 import { isInvisibleUpdate } from "./unchanged-update.js";
@@ -373,7 +373,7 @@ export class ChangeStream {
       });
       return;
     }
-    await this.emit(table, keyRow, {
+    const envelope: Envelope = {
       before,
       after: after?.row ?? null,
       unchanged: after?.unchanged ?? [],
@@ -382,7 +382,12 @@ export class ChangeStream {
       origin: tx.origin,
       ts_ms: BigInt(Date.now()),
       transaction: this.transactionOf(tx, oid),
-    });
+    };
+    await this.publish(
+      table,
+      op,
+      changeRecords(table, keyRow, envelope, change.oldTuple, change.newTuple, this.context.records),
+    );
   }
 
   /**
@@ -442,9 +447,13 @@ export class ChangeStream {
     key: Row | null,
     envelope: Parameters<typeof toRecords>[2],
   ): Promise<void> {
-    for (const record of toRecords(table, key, envelope, this.context.records)) {
+    await this.publish(table, envelope.op, toRecords(table, key, envelope, this.context.records));
+  }
+
+  private async publish(table: CapturedTable, op: Envelope["op"], records: OutgoingRecord[]): Promise<void> {
+    for (const record of records) {
       const bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
-      this.context.countEvent(table, envelope.op, bytes);
+      this.context.countEvent(table, op, bytes);
       if (!this.context.throttle.unlimited) await this.context.throttle.take(1, bytes);
       await this.context.batcher.add(record, bytes);
     }

@@ -1,16 +1,20 @@
 import {
   type ColumnValue,
+  decode,
   type Envelope,
   EVENT_HEADERS,
   encode,
   isTributaryError,
   type OutgoingRecord,
   type Row,
+  type SourceInfo,
   TributaryError,
   toJsonValue,
 } from "@tributary/core";
 import type { TupleData } from "../replication/pgoutput-messages.js";
+import { copyLineValues } from "../snapshot/copy-text.js";
 import type { CapturedColumn, CapturedTable } from "./CapturedTable.js";
+import { TextEventEncoder } from "./TextEventEncoder.js";
 
 /**
  * A pgoutput tuple (or snapshot row of text values) as a row keyed by Avro field name. Columns
@@ -131,14 +135,95 @@ class ChangeRecord implements OutgoingRecord {
     partition: number | undefined,
     private readonly table: CapturedTable,
     private readonly op: Envelope["op"],
-    private readonly keyRow: Row | null,
+    /** Undefined when only the key's bytes were made: an error message decodes them. */
+    private readonly keyRow: Row | null | undefined,
   ) {
     if (partition !== undefined) this.partition = partition;
   }
 
   describe(): string {
-    return `the ${this.op} event of ${this.table.qualifiedName} with key ${JSON.stringify(toJsonValue(this.keyRow))}`;
+    return `the ${this.op} event of ${this.table.qualifiedName} with key ${JSON.stringify(toJsonValue(this.keyOfEvent()))}`;
   }
+
+  private keyOfEvent(): Row | null {
+    if (this.keyRow !== undefined) return this.keyRow;
+    if (this.key === null || this.table.keySchema === null) return null;
+    return decode(this.table.keySchema, this.key) as Row;
+  }
+}
+
+/**
+ * The Kafka record of the snapshot (`r`) event of a row of text values in column order (null
+ * for SQL NULL), encoded straight from the text. A row the direct encoder refuses is encoded
+ * again through the row object, which throws the error that names the table and column.
+ */
+export function snapshotRecord(
+  table: CapturedTable,
+  values: readonly (string | null)[],
+  source: SourceInfo,
+  origin: string,
+  tsMs: number,
+  options: RecordOptions,
+): OutgoingRecord {
+  let event: { key: Buffer | null; value: Buffer };
+  try {
+    event = TextEventEncoder.of(table).snapshotEvent(values, source, origin, tsMs);
+  } catch {
+    const row = rowFromText(table, values);
+    const envelope: Envelope = {
+      before: null,
+      after: row,
+      unchanged: [],
+      op: "r",
+      source,
+      origin,
+      ts_ms: BigInt(tsMs),
+      transaction: null,
+    };
+    const records = toRecords(table, keyOf(table, row), envelope, options);
+    return records[0] as OutgoingRecord;
+  }
+  return snapshotRecordOf(table, event, origin, options);
+}
+
+/**
+ * `snapshotRecord` of a row given as a line of COPY text (see `TextEventEncoder`), written from
+ * its bytes; a line the direct encoder refuses takes the path of its text values.
+ */
+export function snapshotRecordFromCopy(
+  table: CapturedTable,
+  line: Buffer,
+  source: SourceInfo,
+  origin: string,
+  tsMs: number,
+  options: RecordOptions,
+): OutgoingRecord {
+  let event: { key: Buffer | null; value: Buffer };
+  try {
+    event = TextEventEncoder.of(table).snapshotEventFromCopy(line, source, origin, tsMs);
+  } catch {
+    return snapshotRecord(
+      table,
+      copyLineValues(line, table.byPosition.length),
+      source,
+      origin,
+      tsMs,
+      options,
+    );
+  }
+  return snapshotRecordOf(table, event, origin, options);
+}
+
+function snapshotRecordOf(
+  table: CapturedTable,
+  event: { key: Buffer | null; value: Buffer },
+  origin: string,
+  options: RecordOptions,
+): OutgoingRecord {
+  const headers = headersOf(table, origin, undefined);
+  // With one partition there is nothing to hash the key for.
+  const partition = options.partitions(table) === 1 ? 0 : undefined;
+  return new ChangeRecord(table.topic, event.key, event.value, headers, partition, table, "r", undefined);
 }
 
 /** The Kafka records of one change: the event, plus a tombstone after a delete. */
@@ -150,6 +235,40 @@ export function toRecords(
 ): OutgoingRecord[] {
   const keyBytes = key === null || table.keySchema === null ? null : encode(table.keySchema, key);
   const value = encode(table.valueSchema, envelope);
+  return recordsOf(table, keyBytes, value, envelope, options, key);
+}
+
+/**
+ * `toRecords` for an insert, update or delete whose row images come from pgoutput tuples
+ * (`oldTuple` for `before`, `newTuple` for `after`, as `rowFromTuple` made them): the images
+ * are written from the tuples' text, without avsc. A change the direct encoder refuses is
+ * encoded from the envelope, which throws the error that names the field.
+ */
+export function changeRecords(
+  table: CapturedTable,
+  key: Row | null,
+  envelope: Envelope,
+  oldTuple: TupleData | undefined,
+  newTuple: TupleData | undefined,
+  options: RecordOptions,
+): OutgoingRecord[] {
+  let event: { key: Buffer | null; value: Buffer };
+  try {
+    event = TextEventEncoder.of(table).changeEvent(envelope, oldTuple, newTuple);
+  } catch {
+    return toRecords(table, key, envelope, options);
+  }
+  return recordsOf(table, key === null ? null : event.key, event.value, envelope, options, key);
+}
+
+function recordsOf(
+  table: CapturedTable,
+  keyBytes: Buffer | null,
+  value: Buffer,
+  envelope: Envelope,
+  options: RecordOptions,
+  key: Row | null,
+): OutgoingRecord[] {
   const headers = headersOf(table, envelope.origin, envelope.transaction?.id);
   const partitions = options.partitions(table);
   const op = envelope.op;

@@ -53,6 +53,25 @@ export class OutboundBatcher {
     }
   }
 
+  /**
+   * Adds a record when that needs no waiting (nothing to wait for and the batch not full after
+   * it), saving a snapshot's row loop a promise per row; false, without adding it, otherwise.
+   */
+  offer(record: OutgoingRecord, size: number): boolean {
+    if (
+      this.failure !== undefined ||
+      this.unacknowledged.length >= MAX_UNACKNOWLEDGED_BATCHES ||
+      this.records.length + 1 >= this.options.maxBatchEvents ||
+      this.bytes + size >= this.options.maxBatchBytes
+    ) {
+      return false;
+    }
+    this.records.push(record);
+    this.bytes += size;
+    this.armTimer();
+    return true;
+  }
+
   /** Marks a position: durable once everything added so far is acknowledged. */
   mark(checkpoint: bigint): void {
     this.throwIfFailed();

@@ -2,7 +2,8 @@ import { type Logger, TributaryError } from "@tributary/core";
 import pg from "pg";
 import type { CapturedTable } from "../capture/CapturedTable.js";
 import { RAW_TEXT } from "../connection.js";
-import { boundaryQuery, type Chunk, chunkPredicate, chunksBetween, type KeyColumn } from "./chunk-plan.js";
+import { CopyOutQuery } from "./CopyOutQuery.js";
+import { boundaryQuery, type Chunk, chunkPredicateSql, chunksBetween, type KeyColumn } from "./chunk-plan.js";
 
 export interface SnapshotReaderOptions {
   /** Opens a fresh, connected client. */
@@ -12,10 +13,13 @@ export interface SnapshotReaderOptions {
   tables: readonly CapturedTable[];
   workers: number;
   chunkRows: number;
-  fetchRows: number;
-  /** Receives the text values of each fetched batch of rows, in column order. */
-  emit: (table: CapturedTable, rows: (string | null)[][]) => Promise<void>;
-  onChunkDone: (table: CapturedTable, rows: number) => void;
+  /**
+   * Takes each row as a line of COPY text of the table's columns in `byPosition` order (NULL
+   * for an excluded column), valid only during the call; a returned promise holds the next
+   * row of the chunk back until it settles.
+   */
+  onRow: (table: CapturedTable, line: Buffer) => Promise<void> | undefined;
+  onChunkDone: (table: CapturedTable, rows: number) => void | Promise<void>;
   logger: Logger;
   signal?: AbortSignal;
 }
@@ -55,7 +59,11 @@ export class SnapshotReader {
 
   private async openWorker(): Promise<pg.Client> {
     const client = await this.options.connect();
-    client.on("error", (error) => this.lost.set(client, error));
+    // The first error says what happened (57P01, ECONNRESET…); the "Connection terminated
+    // unexpectedly" node-postgres reports when the socket then ends has no code.
+    client.on("error", (error) => {
+      if (!this.lost.has(client)) this.lost.set(client, error);
+    });
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     await client.query(`SET TRANSACTION SNAPSHOT ${pg.escapeLiteral(this.options.snapshotName)}`);
     return client;
@@ -102,8 +110,9 @@ export class SnapshotReader {
       } catch (error) {
         // A connection lost between two queries fails the next one with node-postgres' "not
         // queryable" error, which has no code: the retry loop would take it for a permanent
-        // failure. The connection's own error (57P01, ECONNRESET…) says what happened.
-        throw this.lost.get(client) ?? error;
+        // failure. The connection's own error (57P01, ECONNRESET…) says what happened. A query
+        // that failed with a code (the server's 57P01 during a COPY) already says it.
+        throw hasCode(error) ? error : (this.lost.get(client) ?? error);
       }
     }
   }
@@ -114,28 +123,23 @@ export class SnapshotReader {
         column ? `${pg.escapeIdentifier(table.shape.columns[i]?.name ?? column.name)}` : "NULL",
       )
       .join(", ");
-    const where = chunkPredicate(keyColumns, chunk);
-    await client.query({
-      text: `DECLARE tributary_chunk NO SCROLL CURSOR FOR SELECT ${select} FROM ${qualified(table)} WHERE ${where.sql}`,
-      values: where.params,
-    });
-    let total = 0;
-    for (;;) {
-      const result = await client.query<(string | null)[]>({
-        text: `FETCH ${this.options.fetchRows} FROM tributary_chunk`,
-        rowMode: "array",
-        types: RAW_TEXT,
-      });
-      if (result.rows.length === 0) break;
-      total += result.rows.length;
-      await this.options.emit(table, result.rows);
-      if (result.rows.length < this.options.fetchRows) break;
-    }
-    await client.query("CLOSE tributary_chunk");
-    this.options.onChunkDone(table, total);
+    // COPY sends each row as one line of text, with no per-field message parsing or strings.
+    const query = new CopyOutQuery(
+      `COPY (SELECT ${select} FROM ${qualified(table)} WHERE ${chunkPredicateSql(keyColumns, chunk)}) TO STDOUT`,
+      (line) => this.options.onRow(table, line),
+    );
+    client.query(query);
+    const total = await query.done;
+    await this.options.onChunkDone(table, total);
   }
 }
 
 function qualified(table: CapturedTable): string {
   return `${pg.escapeIdentifier(table.shape.schema)}.${pg.escapeIdentifier(table.shape.table)}`;
+}
+
+function hasCode(error: unknown): boolean {
+  return (
+    typeof error === "object" && error !== null && typeof (error as { code?: unknown }).code === "string"
+  );
 }

@@ -1,4 +1,4 @@
-import { escapeIdentifier } from "pg";
+import { escapeIdentifier, escapeLiteral } from "pg";
 
 /** A key range of one table: rows with key > `after` (if set) and key <= `upTo` (if set). */
 export interface Chunk {
@@ -25,14 +25,21 @@ export function chunksBetween(boundaries: readonly (readonly string[])[]): Chunk
 }
 
 /** `(a, b) > ($1::t1, $2::t2) AND (a, b) <= ($3::t1, $4::t2)` with its parameters. */
-export function chunkPredicate(key: readonly KeyColumn[], chunk: Chunk): { sql: string; params: string[] } {
+export function chunkPredicate(
+  key: readonly KeyColumn[],
+  chunk: Chunk,
+  /** Writes a bound as this SQL instead of as a parameter. */
+  literal?: (value: string) => string,
+): { sql: string; params: string[] } {
   const columns = `(${key.map((k) => escapeIdentifier(k.name)).join(", ")})`;
   const params: string[] = [];
   const bound = (values: readonly string[]) =>
     `(${values
       .map((value, i) => {
+        const type = key[i]?.sqlType ?? "text";
+        if (literal) return `${literal(value)}::${type}`;
         params.push(value);
-        return `$${params.length}::${key[i]?.sqlType ?? "text"}`;
+        return `$${params.length}::${type}`;
       })
       .join(", ")})`;
   const parts: string[] = [];
@@ -50,4 +57,12 @@ export function boundaryQuery(qualifiedTable: string, key: readonly KeyColumn[],
     `SELECT ${casts}, row_number() OVER (ORDER BY ${columns}) AS rn FROM ${qualifiedTable}) ranked ` +
     `WHERE rn % ${chunkRows} = 0 ORDER BY rn`
   );
+}
+
+/**
+ * `chunkPredicate` with the bounds written as literals (`'1'::t1`), for statements that take
+ * no parameters such as COPY.
+ */
+export function chunkPredicateSql(key: readonly KeyColumn[], chunk: Chunk): string {
+  return chunkPredicate(key, chunk, escapeLiteral).sql;
 }

@@ -1,8 +1,8 @@
-import { type Envelope, type SourceInfo, TokenBucketThrottle } from "@tributary/core";
+import { type SourceInfo, TokenBucketThrottle } from "@tributary/core";
 import type { CaptureState } from "../backfill/IncrementalSnapshot.js";
 import { publishedTables } from "../backfill/published-tables.js";
 import type { CapturedTable } from "../capture/CapturedTable.js";
-import { keyOf, rowFromText, toRecords } from "../capture/change-events.js";
+import { snapshotRecordFromCopy } from "../capture/change-events.js";
 import { helperTableKind } from "../capture/helper-tables.js";
 import { describeTables } from "../capture/relation-catalog.js";
 import { replicationName } from "../config.js";
@@ -51,56 +51,56 @@ export async function runSnapshot(resources: SessionResources): Promise<CaptureS
     const started = Date.now();
     let rowsRead = 0;
     const sources = new Map<CapturedTable, SourceInfo>();
-    // ts_ms of the rows read in the same millisecond: one bigint, not one per row.
-    let clockMs = 0;
-    let clockTs = 0n;
+    /** Rows and bytes not yet counted in the metrics (nor taken from the throttle), per table. */
+    const uncounted = new Map<CapturedTable, { label: { table: string }; rows: number; bytes: number }>();
+    const countedOf = (table: CapturedTable) => {
+      let counts = uncounted.get(table);
+      if (!counts) {
+        counts = { label: { table: table.qualifiedName }, rows: 0, bytes: 0 };
+        uncounted.set(table, counts);
+      }
+      return counts;
+    };
+    /** Counts a table's rows in the metrics; resolves when the throttle lets them pass. */
+    const count = (table: CapturedTable): Promise<void> | undefined => {
+      const counts = countedOf(table);
+      const { label, rows, bytes } = counts;
+      if (rows === 0) return undefined;
+      counts.rows = 0;
+      counts.bytes = 0;
+      metrics.eventBytes.inc(label, bytes);
+      metrics.events.inc({ ...label, op: "r" }, rows);
+      metrics.snapshotRows.inc(label, rows);
+      return throttle.unlimited ? undefined : throttle.take(rows, bytes);
+    };
     const reader = new SnapshotReader({
       connect: () => resources.connect("tributary-snapshot"),
       snapshotName: exported.snapshotName,
       tables: captured,
       workers: config.snapshot.workers,
       chunkRows: config.snapshot.chunkRows,
-      fetchRows: config.snapshot.fetchRows,
       logger,
       signal: resources.signal,
-      emit: async (table, rows) => {
+      onRow: (table, line) => {
         let source = sources.get(table);
         if (!source) {
           source = snapshotSource(resources, table, exported.consistentPoint);
           sources.set(table, source);
         }
-        const label = { table: table.qualifiedName };
-        let batchBytes = 0;
-        for (const values of rows) {
-          const now = Date.now();
-          if (now !== clockMs) {
-            clockMs = now;
-            clockTs = BigInt(now);
-          }
-          const row = rowFromText(table, values);
-          const envelope: Envelope = {
-            before: null,
-            after: row,
-            unchanged: [],
-            op: "r",
-            source,
-            origin: config.origin,
-            ts_ms: clockTs,
-            transaction: null,
-          };
-          for (const record of toRecords(table, keyOf(table, row), envelope, tables.records)) {
-            const bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
-            batchBytes += bytes;
-            await batcher.add(record, bytes);
-          }
-        }
-        await throttle.take(rows.length, batchBytes);
-        metrics.eventBytes.inc(label, batchBytes);
-        metrics.events.inc({ ...label, op: "r" }, rows.length);
-        metrics.snapshotRows.inc(label, rows.length);
-        rowsRead += rows.length;
+        const record = snapshotRecordFromCopy(table, line, source, config.origin, Date.now(), tables.records);
+        const bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
+        rowsRead++;
+        const counts = countedOf(table);
+        counts.rows++;
+        counts.bytes += bytes;
+        const added = batcher.offer(record, bytes) ? undefined : batcher.add(record, bytes);
+        // Metrics and the throttle take rows in batches of fetchRows.
+        if (counts.rows < config.snapshot.fetchRows) return added;
+        if (added === undefined) return count(table);
+        return added.then(() => count(table));
       },
-      onChunkDone: (table, rows) => {
+      onChunkDone: async (table, rows) => {
+        await count(table);
         metrics.snapshotChunks.inc({ table: table.qualifiedName });
         const seconds = Math.max((Date.now() - started) / 1000, 0.001);
         logger.info(

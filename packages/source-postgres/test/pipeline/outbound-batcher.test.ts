@@ -45,6 +45,37 @@ function batcher(
 }
 
 describe("OutboundBatcher", () => {
+  it("takes offered records only while adding them needs no waiting, and sends them as add would", async () => {
+    const publisher = new ManualPublisher();
+    const durable: bigint[] = [];
+    const out = batcher(publisher, durable);
+    expect(out.offer(record(1), 1)).toBe(true);
+    expect(out.offer(record(2), 1)).toBe(true);
+    // The third record fills the batch, which add sends.
+    expect(out.offer(record(3), 1)).toBe(false);
+    await out.add(record(3), 1);
+    await tick();
+    expect(publisher.batches.map((b) => b.map((r) => r.value?.[0]))).toEqual([[1, 2, 3]]);
+    expect(out.offer(record(4), 1)).toBe(true);
+    expect(out.offer(record(5), 1)).toBe(true);
+    // The full second batch waits for the first one in flight.
+    const sixth = out.add(record(6), 1);
+    await tick();
+    expect(out.offer(record(7), 1)).toBe(false);
+    publisher.acknowledgeNext();
+    await sixth;
+    await tick();
+    expect(out.offer(record(7), 1)).toBe(true);
+    publisher.acknowledgeNext();
+    out.mark(7n);
+    const drained = out.drain();
+    await tick();
+    publisher.acknowledgeNext();
+    await drained;
+    expect(publisher.batches.map((b) => b.map((r) => r.value?.[0]))).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
+    expect(durable).toEqual([7n]);
+  });
+
   it("reports a checkpoint only after every record added before it is acknowledged", async () => {
     const publisher = new ManualPublisher();
     const durable: bigint[] = [];

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { boundaryQuery, chunkPredicate, chunksBetween } from "../../src/snapshot/chunk-plan.js";
+import {
+  boundaryQuery,
+  chunkPredicate,
+  chunkPredicateSql,
+  chunksBetween,
+} from "../../src/snapshot/chunk-plan.js";
 
 describe("chunk planning", () => {
   it("covers the whole key space with consecutive ranges", () => {
@@ -21,6 +26,20 @@ describe("chunk planning", () => {
       params: ["1", "a", "2", "b"],
     });
     expect(chunkPredicate(key, { after: null, upTo: null })).toEqual({ sql: "true", params: [] });
+  });
+
+  it("writes the bounds as quoted literals for COPY, which takes no parameters", () => {
+    const key = [
+      { name: "tenant", sqlType: "integer" },
+      { name: "name", sqlType: "text" },
+    ];
+    expect(chunkPredicateSql(key, { after: ["1", "it's"], upTo: null })).toBe(
+      "(\"tenant\", \"name\") > ('1'::integer, 'it''s'::text)",
+    );
+    expect(chunkPredicateSql(key, { after: null, upTo: ["2", "a\\b"] })).toBe(
+      "(\"tenant\", \"name\") <= ('2'::integer,  E'a\\\\b'::text)",
+    );
+    expect(chunkPredicateSql(key, { after: null, upTo: null })).toBe("true");
   });
 
   it("takes every n-th key in key order as a boundary", () => {
