@@ -8,12 +8,27 @@ const KNOWN = [...SOURCE_CONNECTORS, ...SINK_CONNECTORS] as const;
 
 const kindSchema = z.looseObject({ connector: z.enum(KNOWN) });
 
+type Environment = Record<string, string | undefined>;
+
+/**
+ * The connector the config names, from the file or TRIBUTARY_CONNECTOR. Only that variable is
+ * read here: the other overrides are checked against the named connector's own schema.
+ */
+function connectorOf(file: string | undefined, env: Environment): (typeof KNOWN)[number] {
+  const named = env.TRIBUTARY_CONNECTOR;
+  const options = {
+    ...(file === undefined ? {} : { file }),
+    env: named === undefined ? {} : { TRIBUTARY_CONNECTOR: named },
+  };
+  return loadConfig(kindSchema, options).connector;
+}
+
 export type SourceConfig = { connector: "postgres-source"; config: PostgresSourceConfig };
 
 /** Reads `--config` (plus TRIBUTARY_… overrides) and validates it as the source it names. */
-export function loadSourceConfig(file: string | undefined): SourceConfig {
-  const options = file === undefined ? {} : { file };
-  const { connector } = loadConfig(kindSchema, options);
+export function loadSourceConfig(file: string | undefined, env: Environment = process.env): SourceConfig {
+  const options = { ...(file === undefined ? {} : { file }), env };
+  const connector = connectorOf(file, env);
   switch (connector) {
     case "postgres-source":
       return { connector, config: loadConfig(postgresSourceConfigSchema, options) };
@@ -32,9 +47,9 @@ export function loadSourceConfig(file: string | undefined): SourceConfig {
 }
 
 /** Reads `--config` (plus TRIBUTARY_… overrides) and validates it as the sink it names. */
-export function loadSinkConfig(file: string | undefined): PostgresSinkConfig {
-  const options = file === undefined ? {} : { file };
-  const { connector } = loadConfig(kindSchema, options);
+export function loadSinkConfig(file: string | undefined, env: Environment = process.env): PostgresSinkConfig {
+  const options = { ...(file === undefined ? {} : { file }), env };
+  const connector = connectorOf(file, env);
   if (!(SINK_CONNECTORS as readonly string[]).includes(connector)) {
     throw new TributaryError(
       "TRB_USAGE",
@@ -50,11 +65,9 @@ export type AnyConnectorConfig =
   | { kind: "sink"; config: PostgresSinkConfig };
 
 /** Reads `--config` as whichever connector it names: for commands that take both (status). */
-export function loadAnyConfig(file: string | undefined): AnyConnectorConfig {
-  const options = file === undefined ? {} : { file };
-  const { connector } = loadConfig(kindSchema, options);
-  if ((SINK_CONNECTORS as readonly string[]).includes(connector)) {
-    return { kind: "sink", config: loadSinkConfig(file) };
+export function loadAnyConfig(file: string | undefined, env: Environment = process.env): AnyConnectorConfig {
+  if ((SINK_CONNECTORS as readonly string[]).includes(connectorOf(file, env))) {
+    return { kind: "sink", config: loadSinkConfig(file, env) };
   }
-  return { kind: "source", ...loadSourceConfig(file) };
+  return { kind: "source", ...loadSourceConfig(file, env) };
 }
