@@ -35,8 +35,14 @@ interface Run {
   stderr: string;
 }
 
-function startTail(args: string[]): { child: ChildProcess; done: Promise<Run> } {
-  const child = spawn(process.execPath, [bin, "tail", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+function startTail(
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<Run> } {
+  const child = spawn(process.execPath, [bin, "tail", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (chunk: Buffer) => {
@@ -112,6 +118,21 @@ describe("tributary tail", () => {
     const { topic, store } = await writeOrders(10);
     await store.close();
     const run = await startTail([topic, "--from-beginning", "--max", "4"]).done;
+    expect(run.code).toBe(0);
+    expect(run.lines.map((line) => line.offset)).toEqual([0, 1, 2, 3]);
+  });
+
+  // Regression: a container's overrides of the connector's own fields (TRIBUTARY_POSTGRES__HOST)
+  // made tail refuse its config; it reads only the kafka section, and its overrides.
+  it("tail-refused-connector-overrides: reads the kafka section of a connector's config, with its overrides", async () => {
+    const { topic, store } = await writeOrders(3);
+    await store.close();
+    const config = fileURLToPath(new URL("../../../examples/source.yaml", import.meta.url));
+    const run = await startTail([topic, "--from-beginning", "--max", "4", "--config", config], {
+      TRIBUTARY_POSTGRES__HOST: "postgres",
+      TRIBUTARY_KAFKA__BROKERS: testKafka.brokers.join(","),
+    }).done;
+    expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(run.lines.map((line) => line.offset)).toEqual([0, 1, 2, 3]);
   });

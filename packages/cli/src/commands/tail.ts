@@ -29,13 +29,21 @@ const tailConfigSchema = z.looseObject({
   kafka: kafkaConfigSchema.prefault({ brokers: ["127.0.0.1:9092"] }),
 });
 
+/** tail reads only the `kafka` section: the other TRIBUTARY_… overrides are the connector's. */
+function kafkaOverrides(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => /^TRIBUTARY_KAFKA__/i.test(name)));
+}
+
 /**
  * Prints one JSON line per event: `{"topic","partition","offset","key","value"}`, the value the
  * decoded envelope (null for a tombstone). Stops after `max` events, after `idleExit` seconds
  * without one, or on SIGINT/SIGTERM.
  */
 export async function runTail(options: TailOptions): Promise<void> {
-  const config = loadConfig(tailConfigSchema, options.config === undefined ? {} : { file: options.config });
+  const config = loadConfig(tailConfigSchema, {
+    ...(options.config === undefined ? {} : { file: options.config }),
+    env: kafkaOverrides(process.env),
+  });
   const kafka = options.brokers ? { ...config.kafka, brokers: options.brokers.split(",") } : config.kafka;
   const logger = createLogger({ level: "warn", bindings: { command: "tail" } });
   const clientId = "tributary-tail";
