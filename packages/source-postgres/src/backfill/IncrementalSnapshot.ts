@@ -1,6 +1,12 @@
-import type { Envelope, Row, SourceInfo } from "@tributary/core";
+import type { Row, SourceInfo } from "@tributary/core";
 import type { CapturedTable } from "../capture/CapturedTable.js";
-import { keyOf, type RecordOptions, rowFromText, toRecords } from "../capture/change-events.js";
+import {
+  keyOf,
+  type RecordOptions,
+  rowFromText,
+  snapshotEnvelope,
+  toRecords,
+} from "../capture/change-events.js";
 import type { OutboundBatcher } from "../pipeline/OutboundBatcher.js";
 import type { Lsn } from "../replication/lsn.js";
 import { keyText, snapshotVisibility } from "./snapshot-visibility.js";
@@ -243,16 +249,7 @@ export class IncrementalSnapshot {
         const touch = job.touched.get(keyText(Object.values(key)));
         if (touch && (!visible(touch.xid) || touch.whole)) continue;
       }
-      const envelope: Envelope = {
-        before: null,
-        after: row,
-        unchanged: [],
-        op: "r",
-        source,
-        origin: this.options.origin,
-        ts_ms: BigInt(Date.now()),
-        transaction: null,
-      };
+      const envelope = snapshotEnvelope(row, source, this.options.origin, BigInt(Date.now()));
       for (const record of toRecords(table, key, envelope, this.options.records)) {
         const size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
         bytes += size;

@@ -152,6 +152,11 @@ class ChangeRecord implements OutgoingRecord {
   }
 }
 
+/** The snapshot (`r`) event of a row read from a table. */
+export function snapshotEnvelope(row: Row, source: SourceInfo, origin: string, tsMs: bigint): Envelope {
+  return { before: null, after: row, unchanged: [], op: "r", source, origin, ts_ms: tsMs, transaction: null };
+}
+
 /**
  * The Kafka record of the snapshot (`r`) event of a row of text values in column order (null
  * for SQL NULL), encoded straight from the text. A row the direct encoder refuses is encoded
@@ -170,16 +175,7 @@ export function snapshotRecord(
     event = TextEventEncoder.of(table).snapshotEvent(values, source, origin, tsMs);
   } catch {
     const row = rowFromText(table, values);
-    const envelope: Envelope = {
-      before: null,
-      after: row,
-      unchanged: [],
-      op: "r",
-      source,
-      origin,
-      ts_ms: BigInt(tsMs),
-      transaction: null,
-    };
+    const envelope = snapshotEnvelope(row, source, origin, BigInt(tsMs));
     const records = toRecords(table, keyOf(table, row), envelope, options);
     return records[0] as OutgoingRecord;
   }

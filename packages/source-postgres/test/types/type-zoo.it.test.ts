@@ -211,6 +211,36 @@ describe("type zoo on PostgreSQL", () => {
     expect(() => textParser(1184, -1, catalog)(row.tstz)).toThrow(/TRB_PG_VALUE_OUT_OF_RANGE/);
   });
 
+  /** The zoo table as the source captures it, with `key` and without the `excluded` columns. */
+  async function zooTable(
+    key: readonly string[],
+    excluded: readonly string[],
+  ): Promise<{ shape: RelationShape; table: CapturedTable }> {
+    const shape: RelationShape = {
+      oid: 1,
+      schema: "public",
+      table: "zoo",
+      columns: ["id", ...ZOO.map((column) => column.name)].map((name) => {
+        const attribute = attributeOf(name);
+        return {
+          name,
+          typeOid: attribute.typeOid,
+          typmod: attribute.typmod,
+          dimensions: attribute.dimensions,
+        };
+      }),
+      key: [...key],
+    };
+    const table = await CapturedTable.prepare(shape, {
+      database: DATABASE,
+      topicPrefix: "zoo",
+      excludedColumns: new Set(excluded),
+      catalog,
+      store: { register: async (schema) => compileSchema(schema) },
+    });
+    return { shape, table };
+  }
+
   it.each([
     ["keyed", ["id"], []],
     ["keyed, with excluded columns", ["id"], ["c_mood", "c_text"]],
@@ -218,28 +248,7 @@ describe("type zoo on PostgreSQL", () => {
   ] as const)(
     "encodes the snapshot event of every row (%s) straight from text to the bytes of the row path",
     async (_, key, excluded) => {
-      const shape: RelationShape = {
-        oid: 1,
-        schema: "public",
-        table: "zoo",
-        columns: ["id", ...ZOO.map((column) => column.name)].map((name) => {
-          const attribute = attributeOf(name);
-          return {
-            name,
-            typeOid: attribute.typeOid,
-            typmod: attribute.typmod,
-            dimensions: attribute.dimensions,
-          };
-        }),
-        key: [...key],
-      };
-      const table = await CapturedTable.prepare(shape, {
-        database: DATABASE,
-        topicPrefix: "zoo",
-        excludedColumns: new Set(excluded),
-        catalog,
-        store: { register: async (schema) => compileSchema(schema) },
-      });
+      const { shape, table } = await zooTable(key, excluded);
       const options = { tombstones: true, partitions: () => 1 };
       const source = envelope({}).source;
       const select = shape.columns.map((column) => column.name).join(", ");
@@ -312,28 +321,7 @@ describe("type zoo on PostgreSQL", () => {
   ] as const)(
     "encodes streamed changes of every row (%s) from their tuples to the bytes of the envelope path",
     async (_, key, excluded) => {
-      const shape: RelationShape = {
-        oid: 1,
-        schema: "public",
-        table: "zoo",
-        columns: ["id", ...ZOO.map((column) => column.name)].map((name) => {
-          const attribute = attributeOf(name);
-          return {
-            name,
-            typeOid: attribute.typeOid,
-            typmod: attribute.typmod,
-            dimensions: attribute.dimensions,
-          };
-        }),
-        key: [...key],
-      };
-      const table = await CapturedTable.prepare(shape, {
-        database: DATABASE,
-        topicPrefix: "zoo",
-        excludedColumns: new Set(excluded),
-        catalog,
-        store: { register: async (schema) => compileSchema(schema) },
-      });
+      const { shape, table } = await zooTable(key, excluded);
       const options = { tombstones: true, partitions: () => 1 };
       const select = shape.columns.map((column) => column.name).join(", ");
       const { rows } = await client.query<(string | null)[]>({
