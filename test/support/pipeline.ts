@@ -4,6 +4,7 @@
  * rows, waiting until they agree, and the clean-up after them.
  */
 import type pg from "pg";
+import { deleteConsumerGroup, deleteTopicsOf } from "./kafka.js";
 import { connectPg, scratchDatabase, TARGET_PORT } from "./postgres.js";
 
 export interface ScratchDatabase {
@@ -50,6 +51,27 @@ export async function dropReplicationOrigin(target: pg.Client | undefined, origi
   await target
     ?.query("SELECT pg_replication_origin_drop($1)", [`tributary_${origin}`])
     .catch(() => undefined);
+}
+
+/** What a source → sink pipeline test leaves behind. */
+export interface PipelineLeftovers extends Partial<SourceAndTarget> {
+  /** Stopped in this order: the sink before the source. */
+  connectors: readonly ({ stop(): Promise<unknown> } | undefined)[];
+  /** The source's origin: the sink created a replication origin for it on the target. */
+  origin: string;
+  /** The topic prefix of the source. */
+  prefix: string | undefined;
+  /** The sink's consumer group. */
+  group?: string | undefined;
+}
+
+/** Ends a pipeline test: its connectors, the target's replication origin, both databases, the topics and the group. */
+export async function closePipeline(leftovers: PipelineLeftovers): Promise<void> {
+  for (const connector of leftovers.connectors) await connector?.stop();
+  await dropReplicationOrigin(leftovers.target, leftovers.origin);
+  await closeSourceAndTarget(leftovers);
+  await deleteTopicsOf(leftovers.prefix);
+  if (leftovers.group) await deleteConsumerGroup(leftovers.group).catch(() => undefined);
 }
 
 /** Every row of `table` (schema-qualified) as its composite text, sorted: equal lists are equal rows in every column. */

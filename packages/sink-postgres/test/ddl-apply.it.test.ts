@@ -9,10 +9,9 @@
 import { tableTopic } from "@tributary/core";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteTopicsOf, uniqueName } from "../../../test/support/kafka.js";
+import { uniqueName } from "../../../test/support/kafka.js";
 import {
-  closeSourceAndTarget,
-  dropReplicationOrigin,
+  closePipeline,
   openSourceAndTarget,
   rowsAsText,
   rowsDifference,
@@ -108,11 +107,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sink?.stop();
-  await sourceConnector?.stop();
-  await dropReplicationOrigin(target, sourceOrigin);
-  await closeSourceAndTarget({ sourceDb, targetDb, source, target });
-  await deleteTopicsOf(prefix);
+  await closePipeline({
+    connectors: [sink, sourceConnector],
+    origin: sourceOrigin,
+    prefix,
+    sourceDb,
+    targetDb,
+    source,
+    target,
+  });
 });
 
 describe("ddl: apply", () => {

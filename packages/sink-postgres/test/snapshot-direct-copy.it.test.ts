@@ -8,13 +8,8 @@ import { randomBytes } from "node:crypto";
 import { tableTopic } from "@tributary/core";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteConsumerGroup, deleteTopicsOf, uniqueName } from "../../../test/support/kafka.js";
-import {
-  closeSourceAndTarget,
-  dropReplicationOrigin,
-  openSourceAndTarget,
-  type ScratchDatabase,
-} from "../../../test/support/pipeline.js";
+import { uniqueName } from "../../../test/support/kafka.js";
+import { closePipeline, openSourceAndTarget, type ScratchDatabase } from "../../../test/support/pipeline.js";
 import {
   metricValue,
   type Running,
@@ -89,12 +84,16 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sink?.stop();
-  await sourceConnector?.stop();
-  await dropReplicationOrigin(target, SOURCE_ORIGIN);
-  await closeSourceAndTarget({ sourceDb, targetDb, source, target });
-  await deleteTopicsOf(prefix);
-  if (group) await deleteConsumerGroup(group).catch(() => undefined);
+  await closePipeline({
+    connectors: [sink, sourceConnector],
+    origin: SOURCE_ORIGIN,
+    prefix,
+    sourceDb,
+    targetDb,
+    source,
+    target,
+    group,
+  });
 });
 
 describe("snapshot rows copied straight into the target", () => {

@@ -8,10 +8,9 @@
 import { tableTopic } from "@tributary/core";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteConsumerGroup, deleteTopicsOf, uniqueName } from "../../../../test/support/kafka.js";
+import { uniqueName } from "../../../../test/support/kafka.js";
 import {
-  closeSourceAndTarget,
-  dropReplicationOrigin,
+  closePipeline,
   openSourceAndTarget,
   type ScratchDatabase,
 } from "../../../../test/support/pipeline.js";
@@ -76,12 +75,16 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sink?.stop();
-  await sourceConnector?.stop();
-  await dropReplicationOrigin(target, origin);
-  await closeSourceAndTarget({ sourceDb, targetDb, source, target });
-  await deleteTopicsOf(prefix);
-  if (group) await deleteConsumerGroup(group).catch(() => undefined);
+  await closePipeline({
+    connectors: [sink, sourceConnector],
+    origin: origin,
+    prefix,
+    sourceDb,
+    targetDb,
+    source,
+    target,
+    group,
+  });
 });
 
 describe("conflicts through the pipeline", () => {
