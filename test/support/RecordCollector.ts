@@ -5,6 +5,7 @@ import {
   type Envelope,
   type Fingerprint,
   internalTopic,
+  isRetriable,
   isSingleObject,
   KafkaEventSubscriber,
   KafkaTopicAdmin,
@@ -124,7 +125,7 @@ export class RecordCollector {
     for (const topic of fresh) this.subscribed.add(topic);
     const subscriber = newSubscriber();
     this.subscribers.push(subscriber);
-    await subscriber.start({
+    await startSoon(subscriber, {
       groupId: `test-collector-${randomUUID()}`,
       topics: fresh,
       fromBeginning: true,
@@ -206,4 +207,27 @@ export class RecordCollector {
 /** A short fetch wait, so that stopping the subscriber does not wait seconds for a fetch. */
 function newSubscriber(): KafkaEventSubscriber {
   return new KafkaEventSubscriber(testKafka, "test-collector", quietLogger, { maxWaitTimeMs: 100 });
+}
+
+/** How long a subscription waits for a topic created a moment ago to have its partition leaders. */
+const NEW_TOPIC_WAIT_MS = 15_000;
+
+/**
+ * Starts `subscriber`, retrying retriable failures for a while: a topic the connector has just
+ * created may still be unknown to the broker's metadata (UNKNOWN_TOPIC_OR_PARTITION).
+ */
+async function startSoon(
+  subscriber: KafkaEventSubscriber,
+  options: Parameters<KafkaEventSubscriber["start"]>[0],
+): Promise<void> {
+  const deadline = Date.now() + NEW_TOPIC_WAIT_MS;
+  for (;;) {
+    try {
+      await subscriber.start(options);
+      return;
+    } catch (error) {
+      if (!isRetriable(error) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
