@@ -26,6 +26,14 @@ export {
   type TributaryErrorOptions,
 } from "./errors/TributaryError.js";
 export {
+  ARRAY_LOWER_BOUNDS_FIELD,
+  type ArrayLowerBounds,
+  applyArrayLowerBounds,
+  collectArrayLowerBounds,
+  lowerBoundsOf,
+  withLowerBounds,
+} from "./events/array-bounds.js";
+export {
   type ChangeEvent,
   type ColumnValue,
   type Envelope,

@@ -7,7 +7,7 @@
  *
  * A formatter is built once per column and then called for every value.
  */
-import type { ColumnType, ColumnValue } from "@tributary/core";
+import { type ColumnType, type ColumnValue, lowerBoundsOf } from "@tributary/core";
 import { formatDate, formatTime, formatTimestamp, formatTimestamptz } from "./datetime-format.js";
 import { valueUnsupported } from "./errors.js";
 
@@ -134,7 +134,8 @@ export function formatFloat(value: number): string {
 
 /**
  * A PostgreSQL array literal: `{…}` per level, elements separated by `delimiter`, every non-null
- * element double-quoted with `"` and `\` escaped, `NULL` for a null element.
+ * element double-quoted with `"` and `\` escaped, `NULL` for a null element; led by its bounds
+ * (`[0:2]=`) when the value is marked with lower bounds other than 1.
  */
 function arrayFormatter(
   type: Extract<ColumnType, { kind: "array" }>,
@@ -161,8 +162,21 @@ function arrayFormatter(
         text += nested ? item(element) : quoteElement(item(element));
       }
     }
-    return `${text}}`;
+    const lowerBounds = lowerBoundsOf(value);
+    return lowerBounds === undefined ? `${text}}` : `${boundsDecoration(value, lowerBounds)}${text}}`;
   };
+}
+
+/** `[lower:upper]` per dimension and `=`, the upper bounds from the lengths of the first sub-arrays. */
+function boundsDecoration(value: ColumnValue[], lowerBounds: readonly number[]): string {
+  let decoration = "";
+  let level: ColumnValue = value;
+  for (const lower of lowerBounds) {
+    if (!Array.isArray(level) || level.length === 0) return "";
+    decoration += `[${lower}:${lower + level.length - 1}]`;
+    level = level[0] as ColumnValue;
+  }
+  return `${decoration}=`;
 }
 
 const ELEMENT_ESCAPES = /["\\]/g;

@@ -1,4 +1,10 @@
-import { type ColumnType, type ColumnValue, isTributaryError } from "@tributary/core";
+import {
+  type ColumnType,
+  type ColumnValue,
+  isTributaryError,
+  lowerBoundsOf,
+  withLowerBounds,
+} from "@tributary/core";
 import { describe, expect, it } from "vitest";
 import {
   arrayParser,
@@ -338,6 +344,32 @@ describe("arrays", () => {
       if (typeof expected === "number") expect(Object.is(item, expected)).toBe(true);
       else expect(item).toEqual(expected);
     });
+  });
+
+  it.each<[string, ColumnType, ColumnValue[], number[], string]>([
+    ["1-D from 0", array(INT), [7, 8, 9], [0], '[0:2]={"7","8","9"}'],
+    ["1-D from -5", array(INT), [1], [-5], '[-5:-5]={"1"}'],
+    [
+      "2-D",
+      array(array(INT), false),
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [0, 1],
+      '[0:1][1:2]={{"1","2"},{"3","4"}}',
+    ],
+    ["all 1 (unmarked)", array(INT), [1, 2], [1], '{"1","2"}'],
+    ["empty (no bounds to show)", array(INT), [], [0], "{}"],
+  ])("leads an array marked with lower bounds (%s) by its bounds", (_, type, value, bounds, literal) => {
+    const text = format(type, withLowerBounds(value, bounds)) as string;
+    expect(text).toBe(literal);
+    const dimensions = bounds.length;
+    const parsed = arrayParser(parseInt32, ",", dimensions)(text) as ColumnValue[];
+    expect(parsed).toEqual(value);
+    expect(lowerBoundsOf(parsed)).toEqual(
+      value.length === 0 || bounds.every((b) => b === 1) ? undefined : bounds,
+    );
   });
 
   it("round-trips box[] through the source's parser with ';'", () => {

@@ -1,6 +1,6 @@
 /**
- * The fixed Avro schemas of the repository's `schemas/` directory: the envelope's source and
- * transaction blocks, heartbeats, schema-change events and conflict records. Read once, on
+ * The fixed Avro schemas of the repository's `schemas/` directory: the envelope's source,
+ * transaction and array-lower-bounds blocks, heartbeats, schema-change events and conflict records. Read once, on
  * first use, and frozen.
  */
 import { readFileSync } from "node:fs";
@@ -13,6 +13,8 @@ export interface FixedSchemas {
   readonly source: AvroRecordSchema;
   /** `tributary.Transaction` (schemas/transaction.avsc). */
   readonly transaction: AvroRecordSchema;
+  /** `tributary.ArrayLowerBounds` (schemas/array-lower-bounds.avsc), in envelopes of tables with arrays. */
+  readonly arrayLowerBounds: AvroRecordSchema;
   /** `tributary.Heartbeat` (schemas/heartbeat.avsc). */
   readonly heartbeat: AvroRecordSchema;
   /** `tributary.SchemaChange` (schemas/schema-change.avsc), with `tributary.Source` inlined. */
@@ -41,12 +43,13 @@ export function fixedSchemas(): FixedSchemas {
 function loadFixedSchemas(): FixedSchemas {
   const source = readRecord("source.avsc", "tributary.Source");
   const transaction = readRecord("transaction.avsc", "tributary.Transaction");
+  const arrayLowerBounds = readRecord("array-lower-bounds.avsc", "tributary.ArrayLowerBounds");
   const heartbeat = readRecord("heartbeat.avsc", "tributary.Heartbeat");
   const schemaChange = inlineReferences(readRecord("schema-change.avsc", "tributary.SchemaChange"), {
     "tributary.Source": source,
   });
   const conflict = readRecord("conflict.avsc", "tributary.Conflict");
-  return deepFreeze({ source, transaction, heartbeat, schemaChange, conflict });
+  return deepFreeze({ source, transaction, arrayLowerBounds, heartbeat, schemaChange, conflict });
 }
 
 function readRecord(file: string, fullName: string): AvroRecordSchema {

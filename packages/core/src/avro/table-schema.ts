@@ -3,6 +3,7 @@
  * table's columns (DESIGN.md section 2).
  */
 import { TributaryError } from "../errors/TributaryError.js";
+import { ARRAY_LOWER_BOUNDS_FIELD } from "../events/array-bounds.js";
 import type { ColumnValue } from "../events/change-event.js";
 import { toAvroName, toUniqueAvroNames } from "./avro-names.js";
 import type { AvroField, AvroJson, AvroRecordSchema, AvroSchema } from "./avro-schema.js";
@@ -64,7 +65,10 @@ export interface TableDescription {
 export interface TableSchemas {
   /** Record `Key` of the key columns; null when the table has no key. */
   readonly key: AvroRecordSchema | null;
-  /** Record `Envelope` (before, after, unchanged, op, source, origin, ts_ms, transaction). */
+  /**
+   * Record `Envelope` (before, after, unchanged, op, source, origin, ts_ms, transaction, and
+   * array_lower_bounds when the table has an array column).
+   */
   readonly value: AvroRecordSchema;
   /** Column name → Avro field name (they differ only for names Avro cannot hold). */
   readonly fieldNames: ReadonlyMap<string, string>;
@@ -188,6 +192,16 @@ export function buildTableSchemas(table: TableDescription): TableSchemas {
         default: null,
         doc: "Position of the event in its transaction, or null.",
       },
+      ...(table.columns.some((column) => column.type.kind === "array")
+        ? [
+            {
+              name: ARRAY_LOWER_BOUNDS_FIELD,
+              type: ["null", fixed.arrayLowerBounds],
+              default: null,
+              doc: "Lower bounds of the images' arrays that do not start at 1, or null when all do.",
+            },
+          ]
+        : []),
     ],
   };
   return { key, value, fieldNames };

@@ -3,8 +3,11 @@
  *
  * Column values use the codec's in-memory forms: int → number, long → bigint, decimal →
  * exact decimal string, date → days since 1970-01-01, time-micros and the timestamp types →
- * bigint microseconds, uuid → string, bytes → Buffer, arrays → arrays.
+ * bigint microseconds, uuid → string, bytes → Buffer, arrays → arrays (lower bounds other than
+ * 1 marked on the array, see `array-bounds.ts`).
  */
+import type { ArrayLowerBounds } from "./array-bounds.js";
+
 export type Operation = "c" | "u" | "d" | "r" | "t";
 
 export type ColumnValue = null | boolean | number | bigint | string | Buffer | ColumnValue[];
@@ -49,6 +52,11 @@ export interface Envelope {
   origin: string;
   ts_ms: bigint;
   transaction: TransactionInfo | null;
+  /**
+   * Lower bounds of the images' arrays that do not start at 1; only envelopes of tables with an
+   * array column have the field (null when every array starts at 1).
+   */
+  array_lower_bounds?: ArrayLowerBounds | null;
 }
 
 export interface ChangeEvent {

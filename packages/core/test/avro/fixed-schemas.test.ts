@@ -66,6 +66,7 @@ describe("fixed schemas", () => {
   it.each([
     ["source", "Source"],
     ["transaction", "Transaction"],
+    ["arrayLowerBounds", "ArrayLowerBounds"],
     ["heartbeat", "Heartbeat"],
     ["schemaChange", "SchemaChange"],
     ["conflict", "Conflict"],

@@ -135,6 +135,7 @@ describe("buildTableSchemas: a table with every column type", () => {
     origin: "dc1",
     ts_ms: 1_700_000_000_001n,
     transaction: before === null ? null : { id: "9", total_order: 1n, data_collection_order: 1n },
+    array_lower_bounds: before === null ? null : { before: { c_array: [0] }, after: { c_array: [-3] } },
   });
 
   it.each([
@@ -168,6 +169,7 @@ describe("buildTableSchemas: a table with every column type", () => {
       "origin",
       "ts_ms",
       "transaction",
+      "array_lower_bounds",
     ]);
     expect(Object.keys(envelope(null, null))).toEqual(fields.map((field: AvroField) => field.name));
     const byName = new Map(fields.map((field: AvroField) => [field.name, field]));
@@ -178,6 +180,20 @@ describe("buildTableSchemas: a table with every column type", () => {
       type: ["null", fixedSchemas().transaction],
       default: null,
     });
+    expect(byName.get("array_lower_bounds")).toMatchObject({
+      type: ["null", fixedSchemas().arrayLowerBounds],
+      default: null,
+    });
+  });
+
+  it("gives the envelope an array_lower_bounds field only when a column is an array", () => {
+    const withoutArrays = buildTableSchemas({
+      ...EVERY_TYPE,
+      columns: EVERY_TYPE.columns.filter((column) => column.type.kind !== "array"),
+    });
+    expect(withoutArrays.value.fields.map((field: AvroField) => field.name)).not.toContain(
+      "array_lower_bounds",
+    );
   });
 
   it("names records Key, Value and Envelope in the table's namespace, with the originals as properties", () => {

@@ -4,6 +4,7 @@
  * fingerprint names, which the sink also uses to build the table's model.
  */
 import {
+  applyArrayLowerBounds,
   decode,
   type Envelope,
   type EventSubscriber,
@@ -102,6 +103,7 @@ export class EventDecoder {
     if (writer === undefined) return undefined;
     recent.value = writer;
     const value = decode(writer, record.value) as Envelope;
+    if (value.array_lower_bounds != null) applyArrayLowerBounds(value);
     return { offset: record.offset, key, value, schema: writer.fingerprint, writer };
   }
 

@@ -41,6 +41,8 @@ export class CapturedTable {
     readonly keyFields: readonly string[],
     readonly keySchema: WriterSchema | null,
     readonly valueSchema: WriterSchema,
+    /** Fields of the array columns: their envelope also carries `array_lower_bounds`. */
+    readonly arrayFields: readonly string[],
   ) {}
 
   get qualifiedName(): string {
@@ -114,6 +116,7 @@ export class CapturedTable {
       shape.key.map(field),
       keySchema,
       valueSchema,
+      kept.filter((_, i) => descriptions[i]?.type.kind === "array").map((column) => field(column.name)),
     );
   }
 }

@@ -1,7 +1,10 @@
 import {
+  ARRAY_LOWER_BOUNDS_FIELD,
+  type ArrayLowerBounds,
   AvroBinaryWriter,
   type AvroRecordSchema,
   type AvroSchema,
+  collectArrayLowerBounds,
   type Envelope,
   type PartEncoder,
   partEncoder,
@@ -10,7 +13,8 @@ import {
   singleObjectHeader,
 } from "@tributary/core";
 import type { TupleData } from "../replication/pgoutput-messages.js";
-import { BACKSLASH, isCopyNull, NEWLINE, TAB, unescapeField } from "../snapshot/copy-text.js";
+import { BACKSLASH, isCopyNull, NEWLINE, TAB, unescapeField, utf8Text } from "../snapshot/copy-text.js";
+import { explicitLowerBounds } from "../types/array-literal.js";
 import type { CapturedTable } from "./CapturedTable.js";
 import {
   type CopyFieldWriter,
@@ -28,6 +32,7 @@ export interface EncodedEvent {
 const NULL_BRANCH = 0;
 const VALUE_BRANCH = 2;
 const EMPTY_ARRAY = 0;
+const BRACKET = 91; // [ : an array's text with explicit bounds starts with it
 const SAFE_LONG = 2 ** 52;
 
 /** One writer for every table: the snapshot encodes one row at a time, on one thread. */
@@ -54,6 +59,13 @@ export class TextEventEncoder {
   /** Field positions of the before image of a change (the after image's are `fieldStarts`/`fieldEnds`). */
   private readonly beforeStarts: Int32Array;
   private readonly beforeEnds: Int32Array;
+  /** Tuple positions and fields of the array columns. */
+  private readonly arrayPositions: readonly number[];
+  private readonly arrayFields: readonly string[];
+  /** Writes `array_lower_bounds`; null when the table has no array column, and so no such field. */
+  private readonly encodeArrayBounds: PartEncoder | null;
+  /** Where each field of the last COPY line starts. */
+  private readonly copyStarts: Int32Array;
   private lastSource: SourceInfo | undefined;
   private lastOrigin: string | undefined;
   private lastMiddle: Buffer | undefined;
@@ -82,6 +94,13 @@ export class TextEventEncoder {
     this.fieldEnds = new Int32Array(table.byPosition.length);
     this.beforeStarts = new Int32Array(table.byPosition.length);
     this.beforeEnds = new Int32Array(table.byPosition.length);
+    this.arrayFields = table.arrayFields;
+    this.arrayPositions = table.arrayFields.map((field) =>
+      table.byPosition.findIndex((column) => column?.field === field),
+    );
+    this.encodeArrayBounds =
+      table.arrayFields.length === 0 ? null : partEncoder(table.valueSchema, [ARRAY_LOWER_BOUNDS_FIELD]);
+    this.copyStarts = new Int32Array(table.byPosition.length);
   }
 
   static of(table: CapturedTable): TextEventEncoder {
@@ -106,7 +125,8 @@ export class TextEventEncoder {
   ): EncodedEvent {
     this.startSnapshotEvent();
     this.writeRow(values);
-    return this.finishSnapshotEvent(source, origin, tsMs);
+    const bounds = this.encodeArrayBounds && this.rowBounds((position) => withBounds(values[position]));
+    return this.finishSnapshotEvent(source, origin, tsMs, bounds);
   }
 
   /**
@@ -117,7 +137,9 @@ export class TextEventEncoder {
   snapshotEventFromCopy(line: Buffer, source: SourceInfo, origin: string, tsMs: number): EncodedEvent {
     this.startSnapshotEvent();
     this.writeCopyRow(line);
-    return this.finishSnapshotEvent(source, origin, tsMs);
+    const bounds =
+      this.encodeArrayBounds && this.rowBounds((position) => this.copyTextWithBounds(line, position));
+    return this.finishSnapshotEvent(source, origin, tsMs, bounds);
   }
 
   /**
@@ -165,6 +187,9 @@ export class TextEventEncoder {
     if (tsMs > SAFE_LONG || tsMs < -SAFE_LONG) throw new RangeError("ts_ms out of the exact range");
     output.writeLong(tsMs);
     this.encodeTransaction(envelope.transaction, output);
+    if (this.encodeArrayBounds !== null) {
+      this.writeArrayBounds(collectArrayLowerBounds(envelope.before, envelope.after, this.arrayFields));
+    }
     const valueEnd = output.position;
     let key = false;
     if (hasAfter && envelope.op !== "d") key = this.writeKey(this.fieldStarts, this.fieldEnds);
@@ -197,11 +222,20 @@ export class TextEventEncoder {
     output.writeByte(VALUE_BRANCH); // after
   }
 
-  private finishSnapshotEvent(source: SourceInfo, origin: string, tsMs: number): EncodedEvent {
+  private finishSnapshotEvent(
+    source: SourceInfo,
+    origin: string,
+    tsMs: number,
+    /** The after image's array bounds (`rowBounds`); null also for a table without arrays. */
+    afterBounds: Record<string, number[]> | null,
+  ): EncodedEvent {
     output.writeRaw(this.snapshotMiddle(source, origin));
     if (tsMs > SAFE_LONG || tsMs < -SAFE_LONG) throw new RangeError("ts_ms out of the exact range");
     output.writeLong(tsMs);
     output.writeByte(NULL_BRANCH); // transaction
+    if (this.encodeArrayBounds !== null) {
+      this.writeArrayBounds(afterBounds === null ? null : { before: {}, after: afterBounds });
+    }
     const valueEnd = output.position;
     const key = this.writeKey(this.fieldStarts, this.fieldEnds);
     return { key: key ? output.copy(valueEnd) : null, value: output.copy(0, valueEnd) };
@@ -242,6 +276,7 @@ export class TextEventEncoder {
       if (line[end] !== (i === last ? NEWLINE : TAB) || (i === last && end !== length - 1)) {
         throw new RangeError("the COPY line does not hold one field per column");
       }
+      this.copyStarts[i] = start;
       const writer = columns[i];
       const copyWriter = copyColumns[i];
       if (writer !== null && writer !== undefined && copyWriter !== null && copyWriter !== undefined) {
@@ -253,6 +288,35 @@ export class TextEventEncoder {
       }
       start = end + 1;
     }
+  }
+
+  private writeArrayBounds(bounds: ArrayLowerBounds | null): void {
+    if (bounds === null) output.writeByte(NULL_BRANCH);
+    else (this.encodeArrayBounds as PartEncoder)(bounds, output);
+  }
+
+  /**
+   * Bounds of a snapshot row's arrays with explicit bounds, by field; null when none has them.
+   * `textAt` gives an array column's text when it has explicit bounds (else null).
+   */
+  private rowBounds(textAt: (position: number) => string | null): Record<string, number[]> | null {
+    let bounds: Record<string, number[]> | null = null;
+    for (let a = 0; a < this.arrayPositions.length; a++) {
+      const text = textAt(this.arrayPositions[a] as number);
+      const lower = text === null ? undefined : explicitLowerBounds(text);
+      if (lower === undefined) continue;
+      bounds ??= {};
+      bounds[this.arrayFields[a] as string] = lower;
+    }
+    return bounds;
+  }
+
+  /** The bounds part (`[0:2]=`, which holds no escapes) of a field of the COPY line `writeCopyRow` just wrote. */
+  private copyTextWithBounds(line: Buffer, position: number): string | null {
+    const start = this.copyStarts[position] as number;
+    if (line[start] !== BRACKET) return null;
+    const equals = line.indexOf("=", start);
+    return equals < 0 ? null : utf8Text(line, start, equals + 1);
   }
 
   /** Appends the key message after the value message; false for a table without a key. */
@@ -284,6 +348,11 @@ export class TextEventEncoder {
     }
     return this.lastMiddle;
   }
+}
+
+/** An array column's text when it starts with explicit bounds, else null. */
+function withBounds(text: string | null | undefined): string | null {
+  return text !== null && text !== undefined && text.charCodeAt(0) === BRACKET ? text : null;
 }
 
 /** Row field name → Avro field type, from the envelope's `before` record. */

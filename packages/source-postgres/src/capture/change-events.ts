@@ -1,5 +1,6 @@
 import {
   type ColumnValue,
+  collectArrayLowerBounds,
   decode,
   type Envelope,
   EVENT_HEADERS,
@@ -230,8 +231,15 @@ export function toRecords(
   options: RecordOptions,
 ): OutgoingRecord[] {
   const keyBytes = key === null || table.keySchema === null ? null : encode(table.keySchema, key);
-  const value = encode(table.valueSchema, envelope);
+  const value = encode(table.valueSchema, withArrayLowerBounds(table, envelope));
   return recordsOf(table, keyBytes, value, envelope, options, key);
+}
+
+/** `envelope` with its `array_lower_bounds` field, for a table with array columns. */
+function withArrayLowerBounds(table: CapturedTable, envelope: Envelope): Envelope {
+  if (table.arrayFields.length === 0) return envelope;
+  const bounds = collectArrayLowerBounds(envelope.before, envelope.after, table.arrayFields);
+  return { ...envelope, array_lower_bounds: bounds };
 }
 
 /**

@@ -4,14 +4,14 @@
  *   {1,2,NULL}                  elements separated by the element type's delimiter (`;` for box)
  *   {"a b","say \"hi\"",""}     quoted elements, backslash escapes inside and outside quotes
  *   {{1,2},{3,4}}               one level of braces per dimension
- *   [0:1]={7,8}                 explicit bounds when a lower bound is not 1 (dropped here)
+ *   [0:1]={7,8}                 explicit bounds when a lower bound is not 1 (marked on the result)
  *   {}                          the empty (zero-dimensional) array
  *
  * An unquoted `NULL` (any case) is a null element; a quoted "NULL" is the text NULL. Elements
  * are turned into values by the element type's parser.
  */
 import type { ColumnValue } from "@tributary/core";
-import { TributaryError } from "@tributary/core";
+import { TributaryError, withLowerBounds } from "@tributary/core";
 
 export type TextParser = (text: string) => ColumnValue;
 
@@ -70,12 +70,17 @@ export function parseArrayLiteral(
   dimensions: number,
 ): ColumnValue[] {
   let start = skipSpaces(text, 0);
+  let lowerBounds: number[] | undefined;
   if (text.charCodeAt(start) === BRACKET) {
-    const equals = text.indexOf("=", start);
-    if (equals < 0) {
-      throw invalid("explicit bounds without '='");
+    const decoration = EXPLICIT_BOUNDS.exec(text);
+    if (decoration === null) {
+      throw invalid("explicit bounds not of the form [lower:upper]…=");
     }
-    start = skipSpaces(text, equals + 1);
+    lowerBounds = lowerBoundsIn(decoration[1] as string);
+    if (lowerBounds.length !== dimensions) {
+      throw wrongDimensions(String(lowerBounds.length), dimensions);
+    }
+    start = skipSpaces(text, decoration[0].length);
   }
   if (text.charCodeAt(start) !== OPEN) {
     throw invalid("it does not start with '{'");
@@ -84,7 +89,24 @@ export function parseArrayLiteral(
   if (skipSpaces(text, cursor) !== text.length) {
     throw invalid("text follows the closing '}'");
   }
-  return result;
+  return lowerBounds === undefined ? result : withLowerBounds(result, lowerBounds);
+}
+
+/** `[lower:upper]` per dimension, then `=`, at the start of an array's text. */
+const EXPLICIT_BOUNDS = /^\s*((?:\[-?\d+:-?\d+\])+)\s*=/;
+const LOWER_BOUND = /\[(-?\d+):/g;
+
+function lowerBoundsIn(decoration: string): number[] {
+  return Array.from(decoration.matchAll(LOWER_BOUND), (match) => Number(match[1]));
+}
+
+/**
+ * The lower bounds of an array's text with explicit bounds (`[0:2]={…}`), one per dimension,
+ * outermost first; undefined when it has none, which means every lower bound is 1.
+ */
+export function explicitLowerBounds(text: string): number[] | undefined {
+  const decoration = EXPLICIT_BOUNDS.exec(text);
+  return decoration === null ? undefined : lowerBoundsIn(decoration[1] as string);
 }
 
 /** The level whose `{` is at `open`; sets `cursor` after its `}`. */

@@ -1,5 +1,6 @@
-import { type ColumnValue, isTributaryError } from "@tributary/core";
+import { type ColumnValue, isTributaryError, lowerBoundsOf } from "@tributary/core";
 import { describe, expect, it } from "vitest";
+import { explicitLowerBounds } from "../../src/types/array-literal.js";
 import { arrayParser, parseArrayLiteral, parseInt32, type TextParser } from "../../src/types/index.js";
 
 const COMMA = ",".charCodeAt(0);
@@ -99,6 +100,22 @@ describe("parseArrayLiteral: dimensions and bounds", () => {
     ['[2:2]={"="}', 1, ["="]],
   ])("%s with %i dimension(s)", (literal, dimensions, expected) => {
     expect(strings(literal, dimensions)).toEqual(expected);
+  });
+
+  it.each<readonly [string, number, readonly number[] | undefined]>([
+    ["{a,b}", 1, undefined],
+    ["{}", 1, undefined],
+    ["[0:1]={a,b}", 1, [0]],
+    ["[-5:-4]={x,y}", 1, [-5]],
+    ["[1:2][0:0]={{a},{b}}", 2, [1, 0]],
+    ['[2:2]={"="}', 1, [2]],
+  ])("marks %s with its lower bounds %j", (literal, dimensions, bounds) => {
+    expect(lowerBoundsOf(strings(literal, dimensions))).toEqual(bounds);
+    expect(explicitLowerBounds(literal)).toEqual(bounds);
+  });
+
+  it("refuses explicit bounds of another number of dimensions than the column's", () => {
+    expect(() => strings("[0:0][0:0]={{a}}", 1)).toThrow(/declare the column with as many \[\]/);
   });
 
   it.each([

@@ -7,13 +7,16 @@
 import { randomBytes } from "node:crypto";
 import {
   type AvroRecordSchema,
+  applyArrayLowerBounds,
   buildTableSchemas,
   type ColumnDescription,
+  collectArrayLowerBounds,
   compileSchema,
   decode,
   type Envelope,
   encode,
   isTributaryError,
+  lowerBoundsOf,
   type OutgoingRecord,
   type Row,
 } from "@tributary/core";
@@ -185,9 +188,21 @@ describe("type zoo on PostgreSQL", () => {
           throw error;
         }
       }
-      const event = envelope(parsed);
+      const arrayFields = columns.filter((column) => column.type.kind === "array").map((c) => c.name);
+      const event = {
+        ...envelope(parsed),
+        array_lower_bounds: collectArrayLowerBounds(null, parsed, arrayFields),
+      };
       const decoded = decode(valueWriter, encode(valueWriter, event)) as Envelope;
       expect(decoded).toEqual(event);
+      applyArrayLowerBounds(decoded);
+      for (const column of arrayFields) {
+        expect(lowerBoundsOf(decoded.after?.[column]), column).toEqual(lowerBoundsOf(parsed[column]));
+      }
+      if (index === 2) {
+        expect(lowerBoundsOf(decoded.after?.c_int_array)).toEqual([0]);
+        expect(lowerBoundsOf(decoded.after?.c_int_array2)).toEqual([0, 1]);
+      }
       expect(decode(keyWriter, encode(keyWriter, { id: parsed.id }))).toEqual({ id: index + 1 });
       for (const column of ZOO) {
         const expected = index === 4 ? null : column.expected[index as 0 | 1 | 2 | 3];
