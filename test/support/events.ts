@@ -64,5 +64,7 @@ export function insertEnvelope(id: number): Envelope {
     origin: "dc1",
     ts_ms: 1_700_000_000_123n,
     transaction: { id: `${1000 + id}`, total_order: 1n, data_collection_order: 1n },
+    // The orders table has an array column (tags), so its envelope has the field.
+    array_lower_bounds: null,
   };
 }
