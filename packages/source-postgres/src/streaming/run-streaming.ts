@@ -27,6 +27,7 @@ import { heartbeatSql, type ReplicationSetup } from "../setup/index.js";
 import { qualifiedName } from "../setup/sql-quote.js";
 import type { SourceState } from "../state/SourceStateStore.js";
 import { ConfirmGate } from "./ConfirmGate.js";
+import { HeartbeatWriter } from "./HeartbeatWriter.js";
 import { heartbeatRecord } from "./heartbeat-record.js";
 import { RefusalReport } from "./RefusalReport.js";
 import { ReplicationStream } from "./ReplicationStream.js";
@@ -218,8 +219,11 @@ export async function runStreaming(
     heartbeatFailed = reject;
   });
   heartbeatFailure.catch(() => undefined);
+  // Heartbeats have a connection of their own: on the admin connection they would be queued
+  // behind (or interleave with) the catalog and DDL queries the stream makes there.
+  const beats = new HeartbeatWriter(() => resources.connect("tributary-heartbeat"), beat, config.name);
   const heartbeat = setInterval(() => {
-    admin.query(beat, [config.name]).catch((error: unknown) => {
+    beats.beat().catch((error: unknown) => {
       logger.warn({ err: error }, "heartbeat update failed");
       if (classifyError(error) === "permanent") return;
       heartbeatFailed(
@@ -253,6 +257,7 @@ export async function runStreaming(
     readerStop.abort();
     backfills.close();
     clearInterval(heartbeat);
+    await beats.close();
     batcher.close();
     await replication.stop();
     await stream.close();
