@@ -3,7 +3,15 @@ import pg from "pg";
 import type { CapturedTable } from "../capture/CapturedTable.js";
 import { RAW_TEXT } from "../connection.js";
 import { CopyOutQuery } from "./CopyOutQuery.js";
-import { boundaryQuery, type Chunk, chunkPredicateSql, chunksBetween, type KeyColumn } from "./chunk-plan.js";
+import {
+  boundaryQuery,
+  type Chunk,
+  chunkPredicateSql,
+  chunksBetween,
+  histogramBoundaries,
+  histogramQuery,
+  type KeyColumn,
+} from "./chunk-plan.js";
 
 export interface SnapshotReaderOptions {
   /** Opens a fresh, connected client. */
@@ -32,8 +40,9 @@ interface WorkItem {
 
 /**
  * Reads every captured table inside the slot's exported snapshot with several workers. A keyed
- * table with more rows than `chunkRows` is split into key ranges (bounds taken from one ordered
- * scan of its key), so workers share big tables; a keyless table is read in one piece.
+ * table with more rows than `chunkRows` is split into key ranges, so workers share big tables:
+ * bounds from the planner statistics' histogram of a one-column key when it has one, else from
+ * one ordered scan of the key. A keyless table is read in one piece.
  */
 export class SnapshotReader {
   /** The connection error each worker's client reported, if it lost its connection. */
@@ -45,9 +54,9 @@ export class SnapshotReader {
     const clients: pg.Client[] = [];
     try {
       for (let i = 0; i < this.options.workers; i++) clients.push(await this.openWorker());
-      const queue = await this.plan(clients[0] as pg.Client);
+      const { queue, fromStatistics } = await this.plan(clients[0] as pg.Client);
       this.options.logger.info(
-        { tables: this.options.tables.length, chunks: queue.length, workers: clients.length },
+        { tables: this.options.tables.length, chunks: queue.length, fromStatistics, workers: clients.length },
         "snapshot planned",
       );
       await Promise.all(clients.map((client) => this.work(client, queue)));
@@ -70,7 +79,9 @@ export class SnapshotReader {
   }
 
   /** Largest tables first, so the long pieces start early. */
-  private async plan(client: pg.Client): Promise<WorkItem[]> {
+  private async plan(client: pg.Client): Promise<{ queue: WorkItem[]; fromStatistics: number }> {
+    /** Tables split by their statistics' histogram. */
+    let fromStatistics = 0;
     const items: { item: WorkItem; estimate: number }[] = [];
     for (const table of this.options.tables) {
       const { rows } = await client.query<{ estimate: string; types: string[] | null }>(
@@ -87,17 +98,56 @@ export class SnapshotReader {
       const keyColumns = table.shape.key.map((name, i) => ({ name, sqlType: rows[0]?.types?.[i] ?? "text" }));
       let chunks: Chunk[] = [{ after: null, upTo: null }];
       if (keyColumns.length > 0 && (reltuples < 0 || estimate > this.options.chunkRows * 1.5)) {
-        const bounds = await client.query<Record<string, string>>({
-          text: boundaryQuery(qualified(table), keyColumns, this.options.chunkRows),
-          types: RAW_TEXT,
-        });
-        chunks = chunksBetween(bounds.rows.map((row) => keyColumns.map((_, i) => row[`k${i}`] ?? "")));
+        const histogram =
+          reltuples > 0 && keyColumns.length === 1
+            ? await this.statisticsBoundaries(client, table, keyColumns[0] as KeyColumn, estimate)
+            : [];
+        if (histogram.length > 0) fromStatistics++;
+        chunks = chunksBetween(
+          histogram.length > 0 ? histogram : await this.scannedBoundaries(client, table, keyColumns),
+        );
       }
       for (const chunk of chunks) {
         items.push({ item: { table, chunk, keyColumns }, estimate: estimate / chunks.length });
       }
     }
-    return items.sort((a, b) => b.estimate - a.estimate).map(({ item }) => item);
+    const queue = items.sort((a, b) => b.estimate - a.estimate).map(({ item }) => item);
+    return { queue, fromStatistics };
+  }
+
+  /**
+   * Chunk bounds of a table with a one-column key from its statistics' histogram, read without
+   * touching the table; empty when it has none (never analyzed, or a key with a collation) or
+   * one too small to split.
+   */
+  private async statisticsBoundaries(
+    client: pg.Client,
+    table: CapturedTable,
+    key: KeyColumn,
+    estimate: number,
+  ): Promise<string[][]> {
+    const { rows } = await client.query<{ k0: string }>({
+      text: histogramQuery(key),
+      values: [table.shape.schema, table.shape.table, key.name, table.shape.oid],
+      types: RAW_TEXT,
+    });
+    return histogramBoundaries(
+      rows.map((row) => row.k0),
+      Math.ceil(estimate / this.options.chunkRows),
+    );
+  }
+
+  /** Every `chunkRows`-th key, from one ordered scan of the table's key. */
+  private async scannedBoundaries(
+    client: pg.Client,
+    table: CapturedTable,
+    keyColumns: readonly KeyColumn[],
+  ): Promise<string[][]> {
+    const bounds = await client.query<Record<string, string>>({
+      text: boundaryQuery(qualified(table), keyColumns, this.options.chunkRows),
+      types: RAW_TEXT,
+    });
+    return bounds.rows.map((row) => keyColumns.map((_, i) => row[`k${i}`] ?? ""));
   }
 
   private async work(client: pg.Client, queue: WorkItem[]): Promise<void> {

@@ -60,6 +60,41 @@ export function boundaryQuery(qualifiedTable: string, key: readonly KeyColumn[],
 }
 
 /**
+ * The key's histogram from the planner statistics (`pg_stats.histogram_bounds`, from ANALYZE or
+ * autovacuum) as text, in order: bounds of equal-depth buckets of a sample, so they split the
+ * table into ranges of about equal rows without scanning it. `$1` schema, `$2` table, `$3`
+ * column, `$4` the table's oid. No row when the column has no histogram, or has a collation:
+ * the histogram is then ordered by a collation that chunk predicates need not compare with, and
+ * bounds out of their order would read rows twice.
+ */
+export function histogramQuery(key: KeyColumn): string {
+  return (
+    "SELECT b::text AS k0 FROM pg_catalog.pg_stats s, " +
+    `unnest(s.histogram_bounds::text::${key.sqlType}[]) WITH ORDINALITY AS h(b, n) ` +
+    "WHERE s.schemaname = $1 AND s.tablename = $2 AND s.attname = $3 AND NOT s.inherited " +
+    "AND (SELECT a.attcollation FROM pg_catalog.pg_attribute a WHERE a.attrelid = $4 AND a.attname = $3) = 0 " +
+    "ORDER BY h.n"
+  );
+}
+
+/**
+ * Upper bounds of `chunks` chunks taken from a histogram's bounds (`histogramQuery`), spread so
+ * each chunk spans about as many buckets; equal bounds are kept once. Empty when the histogram
+ * has too few buckets to split (then plan from the table itself).
+ */
+export function histogramBoundaries(bounds: readonly string[], chunks: number): string[][] {
+  const buckets = bounds.length - 1;
+  if (buckets < 2 || chunks < 2) return [];
+  const count = Math.min(chunks, buckets);
+  const boundaries: string[][] = [];
+  for (let i = 1; i < count; i++) {
+    const bound = bounds[Math.round((i * buckets) / count)] as string;
+    if (boundaries.at(-1)?.[0] !== bound) boundaries.push([bound]);
+  }
+  return boundaries;
+}
+
+/**
  * `chunkPredicate` with the bounds written as literals (`'1'::t1`), for statements that take
  * no parameters such as COPY.
  */

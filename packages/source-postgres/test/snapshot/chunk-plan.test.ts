@@ -4,6 +4,8 @@ import {
   chunkPredicate,
   chunkPredicateSql,
   chunksBetween,
+  histogramBoundaries,
+  histogramQuery,
 } from "../../src/snapshot/chunk-plan.js";
 
 describe("chunk planning", () => {
@@ -46,5 +48,34 @@ describe("chunk planning", () => {
     expect(boundaryQuery('"s"."t"', [{ name: "id", sqlType: "bigint" }], 1000)).toBe(
       'SELECT k0 FROM (SELECT "id"::text AS k0, row_number() OVER (ORDER BY "id") AS rn FROM "s"."t") ranked WHERE rn % 1000 = 0 ORDER BY rn',
     );
+  });
+
+  it("reads a key's histogram from the statistics, only for a key without a collation", () => {
+    const sql = histogramQuery({ name: "id", sqlType: "bigint" });
+    expect(sql).toContain("unnest(s.histogram_bounds::text::bigint[]) WITH ORDINALITY");
+    expect(sql).toContain("s.schemaname = $1 AND s.tablename = $2 AND s.attname = $3 AND NOT s.inherited");
+    expect(sql).toContain("a.attrelid = $4 AND a.attname = $3) = 0");
+    expect(sql).toMatch(/ORDER BY h\.n$/);
+  });
+
+  it("spreads chunk bounds evenly over a histogram's buckets", () => {
+    const bounds = Array.from({ length: 101 }, (_, i) => String(i * 10_000));
+    expect(histogramBoundaries(bounds, 10)).toEqual(
+      [100_000, 200_000, 300_000, 400_000, 500_000, 600_000, 700_000, 800_000, 900_000].map((b) => [
+        String(b),
+      ]),
+    );
+    expect(histogramBoundaries(bounds, 3)).toEqual([["330000"], ["670000"]]);
+  });
+
+  it("asks for no more chunks than the histogram has buckets, and keeps equal bounds once", () => {
+    expect(histogramBoundaries(["1", "5", "9"], 10)).toEqual([["5"]]);
+    expect(histogramBoundaries(["1", "7", "7", "7", "9"], 4)).toEqual([["7"]]);
+  });
+
+  it("gives no bounds for a histogram too small to split or a single chunk", () => {
+    expect(histogramBoundaries([], 5)).toEqual([]);
+    expect(histogramBoundaries(["1", "9"], 5)).toEqual([]);
+    expect(histogramBoundaries(["1", "5", "9"], 1)).toEqual([]);
   });
 });
