@@ -34,8 +34,11 @@ export type SinkPhase = "starting" | "waiting-for-topics" | "applying" | "stoppe
 /** A fetch returns once this much is waiting, or after `batch.maxWaitMs`. */
 const FETCH_MIN_BYTES = 64 * 1024;
 const SCHEMA_READER_WAIT_MS = 250;
-/** How often a sink with no topic to apply yet looks again. */
-const TOPIC_WAIT_POLL_MS = 1_000;
+/**
+ * How often a sink with no topic to apply yet looks again: often, since a sink started with its
+ * source waits here for the source's first topic, and each poll is one metadata request.
+ */
+const TOPIC_WAIT_POLL_MS = 200;
 
 export interface SinkSessionOptions {
   config: PostgresSinkConfig;
@@ -214,11 +217,14 @@ async function waitForTopics(
   logger: Logger,
 ): Promise<TopicSelection | undefined> {
   let reported = false;
+  let missingReported = "";
   while (!signal.aborted) {
     const topics = selectTopics(await admin.listTopics(), config.topics);
-    if (topics.missing.length > 0) {
+    const missing = topics.missing.join(",");
+    if (missing !== "" && missing !== missingReported) {
       logger.warn({ missing: topics.missing }, "named topics do not exist (yet); applying the others");
     }
+    missingReported = missing;
     if (topics.selected.length > 0) return topics;
     if (!reported) {
       reported = true;
