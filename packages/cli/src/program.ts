@@ -1,14 +1,11 @@
 import { isTributaryError } from "@tributary/core";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { registerNotBuiltCommands } from "./commands/not-built.js";
-import { runPrecheck } from "./commands/precheck.js";
-import { runRelease } from "./commands/release.js";
-import { type ReplayCliOptions, runReplay } from "./commands/replay.js";
-import { runSink } from "./commands/sink.js";
-import { runSource } from "./commands/source.js";
-import { runStatus } from "./commands/status.js";
-import { runTail } from "./commands/tail.js";
+import type { ReplayCliOptions } from "./commands/replay.js";
 import { cliVersion } from "./version.js";
+
+// Each command's module is loaded when it runs, so a connector process loads only its own
+// connector package (a sink never loads the source's, nor a source the sinks').
 
 export function buildProgram(): Command {
   const program = new Command("tributary")
@@ -31,6 +28,7 @@ export function buildProgram(): Command {
     .option("--config <file>", "take the Kafka settings from this connector config file")
     .option("--schemas-topic <topic>", "schema store topic (default: <topic prefix>._schemas)")
     .action(async (topic: string, options: TailCliOptions) => {
+      const { runTail } = await import("./commands/tail.js");
       await runTail({ topic, ...options });
     });
 
@@ -42,6 +40,7 @@ export function buildProgram(): Command {
       "connector config file, YAML or JSON (fields may also come from TRIBUTARY_… variables)",
     )
     .action(async (options: { config?: string }) => {
+      const { runSource } = await import("./commands/source.js");
       await runSource(options.config);
     });
 
@@ -53,6 +52,7 @@ export function buildProgram(): Command {
       "connector config file, YAML or JSON (fields may also come from TRIBUTARY_… variables)",
     )
     .action(async (options: { config?: string }) => {
+      const { runSink } = await import("./commands/sink.js");
       await runSink(options.config);
     });
 
@@ -61,6 +61,7 @@ export function buildProgram(): Command {
     .description("check source prerequisites; exit 1 on a failure")
     .option("--config <file>", "connector config file (YAML or JSON)")
     .action(async (options: { config?: string }) => {
+      const { runPrecheck } = await import("./commands/precheck.js");
       process.exitCode = await runPrecheck(options.config);
     });
 
@@ -70,6 +71,7 @@ export function buildProgram(): Command {
     .option("--config <file>", "source connector config file (YAML or JSON)")
     .option("--force", "terminate a connector still holding the slot", false)
     .action(async (options: { config?: string; force: boolean }) => {
+      const { runRelease } = await import("./commands/release.js");
       await runRelease(options.config, options.force);
     });
 
@@ -89,6 +91,7 @@ export function buildProgram(): Command {
     .option("--yes", "do it: without it the plan is printed and nothing changes", false)
     .option("--follow", "keep running as the sink once caught up, until SIGTERM/SIGINT", false)
     .action(async (options: ReplayCliOptions) => {
+      const { runReplay } = await import("./commands/replay.js");
       process.exitCode = await runReplay(options);
     });
 
@@ -98,6 +101,7 @@ export function buildProgram(): Command {
     .option("--config <file>", "source or sink connector config file (YAML or JSON)")
     .option("--json", "print one JSON document instead of tables", false)
     .action(async (options: { config?: string; json: boolean }) => {
+      const { runStatus } = await import("./commands/status.js");
       await runStatus(options.config, options.json);
     });
 
