@@ -80,14 +80,6 @@ export function formatTimestamptz(micros: bigint): string {
   return formatTimestampText(micros, "+00");
 }
 
-/**
- * `formatTimestamp` (`zone` "") or `formatTimestamptz` (`zone` "+00") of a count of microseconds
- * that is a safe integer (so never ±infinity, which are the 64-bit extremes).
- */
-export function formatTimestampOfSafeInteger(micros: number, zone: "" | "+00"): string {
-  return timestampText(splitSafeDays(micros), zone);
-}
-
 function formatTimestampText(micros: bigint, zone: string): string {
   if (micros === TIMESTAMP_POSITIVE_INFINITY) return "infinity";
   if (micros === TIMESTAMP_NEGATIVE_INFINITY) return "-infinity";
@@ -133,7 +125,8 @@ function splitSafeDays(micros: number): { days: number; ofDay: number } {
 let lastDays = Number.NaN;
 let lastCivil: { date: string; bc: boolean } = { date: "", bc: false };
 
-function civilTextOf(days: number): { date: string; bc: boolean } {
+/** The date text of a day count (`YYYY-MM-DD`, `bc` for years before 1 AD), kept for the next call with the same day. */
+export function civilTextOf(days: number): { date: string; bc: boolean } {
   if (days !== lastDays) {
     lastCivil = civilText(days);
     lastDays = days;

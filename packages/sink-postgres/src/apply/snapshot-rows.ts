@@ -63,6 +63,7 @@ export class SnapshotReader {
   private readonly after: PartDecoder;
   private readonly source: PartDecoder;
   private readonly transaction: PartDecoder;
+  private last: SourceAndOrigin | undefined;
 
   constructor(
     writer: WriterSchema,
@@ -71,6 +72,38 @@ export class SnapshotReader {
     this.after = partDecoder(writer, ["after"]);
     this.source = partDecoder(writer, ["source"]);
     this.transaction = partDecoder(writer, ["transaction"]);
+  }
+
+  /**
+   * The `source` and `origin` at the cursor, which it moves past them; undefined for bytes that
+   * are not. The last ones read are kept with their bytes: the events of a snapshot mostly
+   * repeat them, and equal bytes decode to equal values (the envelopes then share them).
+   */
+  private sourceAndOrigin(message: Buffer, cursor: AvroCursor): SourceAndOrigin | undefined {
+    const start = cursor.pos;
+    const last = this.last;
+    if (last !== undefined && startsWith(message, start, last.bytes)) {
+      cursor.pos += last.bytes.length;
+      return last;
+    }
+    try {
+      const source = this.source(message, start);
+      if (source.offset < 0) return undefined;
+      cursor.pos = source.offset;
+      const length = cursor.readSmall();
+      const end = cursor.pos + length;
+      if (!(length >= 0 && end <= message.length)) return undefined;
+      const origin = message.toString("utf8", cursor.pos, end);
+      cursor.pos = end;
+      this.last = {
+        bytes: Buffer.from(message.subarray(start, end)),
+        source: source.value as SourceInfo,
+        origin,
+      };
+      return this.last;
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -87,34 +120,28 @@ export class SnapshotReader {
     if (cursor.pos < 0) return undefined;
     if (message[cursor.pos++] !== ARRAY_END) return undefined;
     if (message[cursor.pos++] !== LENGTH_1 || message[cursor.pos++] !== LETTER_R) return undefined;
-    let source: { readonly value: unknown; readonly offset: number };
-    let transaction: { readonly value: unknown; readonly offset: number };
-    let origin: string;
-    let tsMs: number | bigint;
-    try {
-      source = this.source(message, cursor.pos);
-      if (source.offset < 0) return undefined;
-      cursor.pos = source.offset;
-      const originLength = cursor.readSmall();
-      const originEnd = cursor.pos + originLength;
-      if (!(originLength >= 0 && originEnd <= message.length)) return undefined;
-      origin = message.toString("utf8", cursor.pos, originEnd);
-      cursor.pos = originEnd;
-      tsMs = cursor.readLong();
-      if (!(cursor.pos <= message.length)) return undefined;
-      transaction = this.transaction(message, cursor.pos);
-    } catch {
-      return undefined;
+    const head = this.sourceAndOrigin(message, cursor);
+    if (head === undefined) return undefined;
+    const tsMs = cursor.readLong();
+    if (!(cursor.pos <= message.length)) return undefined;
+    let transaction: TransactionInfo | null = null;
+    if (message[cursor.pos] !== BRANCH_0 || cursor.pos + 1 !== message.length) {
+      try {
+        const read = this.transaction(message, cursor.pos);
+        if (read.offset !== message.length) return undefined;
+        transaction = read.value as TransactionInfo | null;
+      } catch {
+        return undefined;
+      }
     }
-    if (transaction.offset !== message.length) return undefined;
     const envelope = new SnapshotEnvelope(
       this.after,
       message,
       afterAt,
-      source.value as SourceInfo,
-      origin,
+      head.source,
+      head.origin,
       typeof tsMs === "bigint" ? tsMs : BigInt(tsMs),
-      transaction.value as TransactionInfo | null,
+      transaction,
     );
     return { envelope, row: { envelope, key, layout: this.layout, bytes: message, start } };
   }
@@ -146,6 +173,22 @@ class SnapshotEnvelope implements Envelope {
     this.decoded ??= this.decodeAfter(this.message, this.afterAt).value as Row;
     return this.decoded;
   }
+}
+
+interface SourceAndOrigin {
+  /** Their Avro bytes. */
+  readonly bytes: Buffer;
+  readonly source: SourceInfo;
+  readonly origin: string;
+}
+
+/** Whether `bytes` holds `prefix` at `start`. */
+function startsWith(bytes: Buffer, start: number, prefix: Buffer): boolean {
+  if (start + prefix.length > bytes.length) return false;
+  for (let i = 0; i < prefix.length; i++) {
+    if (bytes[start + i] !== prefix[i]) return false;
+  }
+  return true;
 }
 
 const readers = new WeakMap<WriterSchema, SnapshotReader | null>();

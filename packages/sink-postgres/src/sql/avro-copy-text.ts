@@ -6,11 +6,11 @@
  */
 import { type AvroRecordSchema, type AvroSchema, bytesToUnscaled, formatDecimal } from "@tributary/core";
 import {
+  civilTextOf,
   formatDate,
   formatTime,
   formatTimeOfNumber,
   formatTimestamp,
-  formatTimestampOfSafeInteger,
   formatTimestamptz,
 } from "../datetime-format.js";
 import type { ColumnModel } from "../table-model.js";
@@ -201,6 +201,16 @@ const LETTER_T = 0x74;
 const LETTER_F = 0x66;
 const NUL = 0x00;
 const LONGEST_SAFE_VARINT = 8;
+const SPACE = 0x20;
+const PLUS = 0x2b;
+const POINT = 0x2e;
+const DIGIT_0 = 0x30;
+const COLON = 0x3a;
+const UPPER_B = 0x42;
+const UPPER_C = 0x43;
+const MICROS_PER_DAY = 86_400_000_000;
+/** Texts up to this many bytes are copied byte by byte; longer ones are scanned, then copied at once. */
+const SHORT_TEXT = 32;
 
 /**
  * The COPY text lines of `rows` (each a row of `layout`, checked by `skipAvroRow`), for `columns`
@@ -265,16 +275,14 @@ function writeValue(output: CopyChunks, reader: AvroCursor, kind: Kind, scale: n
     }
     case Kind.Timestamptz: {
       const value = reader.readLong();
-      output.ascii(
-        typeof value === "number" ? formatTimestampOfSafeInteger(value, "+00") : formatTimestamptz(value),
-      );
+      if (typeof value === "number") output.timestamp(value, true);
+      else output.ascii(formatTimestamptz(value));
       return;
     }
     case Kind.Timestamp: {
       const value = reader.readLong();
-      output.ascii(
-        typeof value === "number" ? formatTimestampOfSafeInteger(value, "") : formatTimestamp(value),
-      );
+      if (typeof value === "number") output.timestamp(value, false);
+      else output.ascii(formatTimestamp(value));
       return;
     }
     case Kind.Decimal: {
@@ -387,6 +395,14 @@ export class AvroCursor {
   }
 }
 
+/** 1 for the bytes a text is not copied as it is with: COPY's specials, NUL, and those of non-ASCII characters. */
+const NOT_COPIED_AS_IS = (() => {
+  const table = new Uint8Array(256);
+  for (const code of [NUL, TAB, NEWLINE, 0x0d, BACKSLASH]) table[code] = 1;
+  table.fill(1, 0x80);
+  return table;
+})();
+
 /** The output: a few large Buffers, filled one after the other (as `copyRowsUtf8`). */
 class CopyChunks {
   private readonly chunks: Buffer[] = [];
@@ -419,12 +435,81 @@ class CopyChunks {
   }
 
   /**
+   * `formatTimestamptz` (`zone`) or `formatTimestamp` of a safe-integer count of microseconds,
+   * written digit by digit: `YYYY-MM-DD HH:MM:SS`, `.` and the microseconds without trailing
+   * zeros when not zero, `+00` with `zone`, ` BC` before 1 AD.
+   */
+  timestamp(micros: number, zone: boolean): void {
+    // As datetime-format's splitDays: the quotient may round across a day boundary.
+    let days = Math.floor(micros / MICROS_PER_DAY);
+    let ofDay = micros - days * MICROS_PER_DAY;
+    if (ofDay < 0) {
+      days -= 1;
+      ofDay += MICROS_PER_DAY;
+    } else if (ofDay >= MICROS_PER_DAY) {
+      days += 1;
+      ofDay -= MICROS_PER_DAY;
+    }
+    const { date, bc } = civilTextOf(days);
+    this.reserve(date.length + 26);
+    const chunk = this.chunk;
+    let at = this.at;
+    for (let i = 0; i < date.length; i++) chunk[at++] = date.charCodeAt(i);
+    chunk[at++] = SPACE;
+    const seconds = Math.floor(ofDay / 1_000_000);
+    let fraction = ofDay - seconds * 1_000_000;
+    const hours = Math.floor(seconds / 3600);
+    const minutes = Math.floor(seconds / 60) % 60;
+    const second = seconds % 60;
+    chunk[at++] = DIGIT_0 + Math.floor(hours / 10);
+    chunk[at++] = DIGIT_0 + (hours % 10);
+    chunk[at++] = COLON;
+    chunk[at++] = DIGIT_0 + Math.floor(minutes / 10);
+    chunk[at++] = DIGIT_0 + (minutes % 10);
+    chunk[at++] = COLON;
+    chunk[at++] = DIGIT_0 + Math.floor(second / 10);
+    chunk[at++] = DIGIT_0 + (second % 10);
+    if (fraction !== 0) {
+      chunk[at++] = POINT;
+      let digits = 6;
+      while (fraction % 10 === 0) {
+        fraction /= 10;
+        digits--;
+      }
+      for (let i = digits - 1; i >= 0; i--) {
+        chunk[at + i] = DIGIT_0 + (fraction % 10);
+        fraction = Math.floor(fraction / 10);
+      }
+      at += digits;
+    }
+    if (zone) {
+      chunk[at++] = PLUS;
+      chunk[at++] = DIGIT_0;
+      chunk[at++] = DIGIT_0;
+    }
+    if (bc) {
+      chunk[at++] = SPACE;
+      chunk[at++] = UPPER_B;
+      chunk[at++] = UPPER_C;
+    }
+    this.at = at;
+  }
+
+  /**
    * The UTF-8 text in `bytes` from `start` to `end`, COPY-escaped: ASCII byte by byte, other text
    * decoded and written as `copyRowsUtf8` writes it. With `column`, a NUL character fails as the
    * column's formatter fails on it.
    */
   text(bytes: Buffer, start: number, end: number, column: ColumnModel | null): void {
     this.reserve((end - start) * 3 + 1);
+    let plain = end - start > SHORT_TEXT;
+    for (let i = start; plain && i < end; i++) {
+      if (NOT_COPIED_AS_IS[bytes[i] as number] !== 0) plain = false;
+    }
+    if (plain) {
+      this.at += bytes.copy(this.chunk, this.at, start, end);
+      return;
+    }
     const chunk = this.chunk;
     let at = this.at;
     for (let i = start; i < end; i++) {

@@ -270,6 +270,39 @@ describe("copyAvroRowsUtf8", () => {
     expect(actual.equals(expected)).toBe(true);
   });
 
+  it("writes random dates, times and timestamps across their ranges as copyRowsUtf8 writes them decoded", () => {
+    const times: TableDescription = {
+      ...zoo,
+      key: [],
+      columns: [
+        column("day", { kind: "date" }),
+        column("clock", { kind: "time-micros" }),
+        column("at", { kind: "timestamp-micros" }),
+        column("local", { kind: "local-timestamp-micros" }),
+      ],
+    };
+    const { writer: timesWriter, model: timesModel } = schemasOf(times);
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const anyLong = (bits: number) => BigInt(Math.floor((random() * 2 - 1) * 2 ** bits));
+    const messages = Array.from({ length: 20_000 }, (_, i) =>
+      encode(
+        timesWriter,
+        envelope({
+          day: Math.floor((random() * 2 - 1) * 2 ** (i % 3 === 0 ? 31 : 20)),
+          clock: BigInt(Math.floor(random() * 86_400_000_001)) / (i % 2 === 0 ? 1n : 1000n),
+          at: anyLong(i % 4 === 0 ? 62 : 53) / (i % 3 === 0 ? 1_000_000n : 1n),
+          local: i % 5 === 0 ? anyLong(63) : anyLong(50) * (i % 7 === 0 ? 1000n : 1n),
+        }),
+      ),
+    );
+    const { expected, actual } = bothWays(timesWriter, timesModel, messages);
+    expect(actual.toString("utf8")).toBe(expected.toString("utf8"));
+  });
+
   it("writes a string of invalid UTF-8 as its decoded text (replacement characters)", () => {
     const message = encode(writer, envelope({ ...nulls(1n), note: "Qzq-marker" }));
     const at = message.indexOf("Qzq-marker");
@@ -305,8 +338,15 @@ describe("SnapshotReader", () => {
 
   it("gives the envelope a full decode gives, `after` included", () => {
     const transaction = { id: "77", total_order: 3n, data_collection_order: 2n };
-    for (const row of edgeRows) {
-      const message = encode(writer, envelope(row, { transaction }));
+    for (const [index, row] of [...edgeRows, ...edgeRows].entries()) {
+      // Source and origin change now and then (the reader reuses the last ones while their bytes repeat).
+      const base = envelope(row);
+      const changes = {
+        transaction: index % 3 === 0 ? null : transaction,
+        source: { ...base.source, lsn: BigInt(index >> 2), table: index % 5 === 0 ? "zoo" : "zoo2" },
+        origin: index % 4 === 0 ? "dc1" : "dc2",
+      };
+      const message = encode(writer, envelope(row, changes));
       const full = decode(writer, message) as Envelope;
       const read = reader?.read(message, null)?.envelope as Envelope;
       for (const field of [
