@@ -64,6 +64,8 @@ export class SnapshotReader {
   private readonly source: PartDecoder;
   private readonly transaction: PartDecoder;
   private last: SourceAndOrigin | undefined;
+  /** Reused by each (synchronous) read. */
+  private readonly cursor = new AvroCursor(Buffer.alloc(0), 0);
 
   constructor(
     writer: WriterSchema,
@@ -111,7 +113,9 @@ export class SnapshotReader {
    * sent); undefined for any other event, or bytes it cannot read: decode those in full.
    */
   read(message: Buffer, key: Row | null): SnapshotRead | undefined {
-    const cursor = new AvroCursor(message, SINGLE_OBJECT_HEADER_LENGTH);
+    const cursor = this.cursor;
+    cursor.bytes = message;
+    cursor.pos = SINGLE_OBJECT_HEADER_LENGTH;
     if (message[cursor.pos++] !== BRANCH_0) return undefined;
     const afterAt = cursor.pos;
     if (message[cursor.pos++] !== BRANCH_1) return undefined;
