@@ -12,6 +12,7 @@ export class SinkMetrics {
   readonly deadLetters: Counter<"topic" | "code">;
   readonly conflicts: Counter<"table" | "kind" | "resolution">;
   readonly copiedRows: Counter<"table">;
+  readonly rowsCopiedFromAvro: Counter<"table">;
   readonly ddlSkipped: Counter<"kind">;
 
   constructor(registry: Registry) {
@@ -73,6 +74,12 @@ export class SinkMetrics {
     this.copiedRows = new Counter({
       name: "tributary_sink_rows_copied_total",
       help: "Rows sent to the target with COPY (large batches: staged and merged, or inserted straight)",
+      labelNames: ["table"],
+      registers,
+    });
+    this.rowsCopiedFromAvro = new Counter({
+      name: "tributary_sink_rows_copied_from_avro_total",
+      help: "Snapshot rows copied into the target straight from their Avro bytes, never decoded (part of rows_copied)",
       labelNames: ["table"],
       registers,
     });

@@ -68,14 +68,10 @@ export function planApply(
     });
     return staging;
   };
-  /** Straight into the table, else staged and merged: the COPY data of every column serves both. */
   const directOrStaged = (rows: readonly Row[]) => {
-    const data = copyRowsUtf8(table.columns, rows);
-    const fallback: ApplyAction[] = [];
-    const staging = stage(table.columns, rows, fallback, data);
-    for (const statement of dialect.upsertFromStaging(table, staging, []))
-      fallback.push({ kind: "statement", statement });
-    actions.push({ kind: "copy", copy: dialect.copyIntoTable(table), data, rows: rows.length, fallback });
+    staged++;
+    const staging = `${options.stagingPrefix}_${staged}`;
+    actions.push(directOrStagedCopy(table, dialect, copyRowsUtf8(table.columns, rows), rows.length, staging));
   };
   for (const step of steps) {
     switch (step.kind) {
@@ -126,4 +122,24 @@ export function planApply(
     }
   }
   return actions;
+}
+
+/**
+ * The copy of a bulk upsert of every column (`data`, COPY text of `rows` rows) straight into the
+ * table, with the merge through the staging table `staging` to fall back on: the same data serves both.
+ */
+export function directOrStagedCopy(
+  table: TableModel,
+  dialect: Dialect,
+  data: CopyData,
+  rows: number,
+  staging: string,
+): ApplyAction {
+  const fallback: ApplyAction[] = [
+    { kind: "statement", statement: dialect.createStaging(table, staging, table.columns) },
+    { kind: "copy", copy: dialect.copyIntoStaging(staging, table.columns), data, rows },
+  ];
+  for (const statement of dialect.upsertFromStaging(table, staging, []))
+    fallback.push({ kind: "statement", statement });
+  return { kind: "copy", copy: dialect.copyIntoTable(table), data, rows, fallback };
 }

@@ -65,6 +65,11 @@ export function formatTime(micros: bigint): string {
   return clockText(Number(micros));
 }
 
+/** `formatTime` of a count of microseconds held in a number. */
+export function formatTimeOfNumber(micros: number): string {
+  return clockText(micros);
+}
+
 /** Microseconds since 1970-01-01 (wall clock) → `timestamp` text (`2024-02-29 12:34:56.123456`, `… BC`, `infinity`). */
 export function formatTimestamp(micros: bigint): string {
   return formatTimestampText(micros, "");
@@ -78,7 +83,10 @@ export function formatTimestamptz(micros: bigint): string {
 function formatTimestampText(micros: bigint, zone: string): string {
   if (micros === TIMESTAMP_POSITIVE_INFINITY) return "infinity";
   if (micros === TIMESTAMP_NEGATIVE_INFINITY) return "-infinity";
-  const { days, ofDay } = splitDays(micros);
+  return timestampText(splitDays(micros), zone);
+}
+
+function timestampText({ days, ofDay }: { days: number; ofDay: number }, zone: string): string {
   const { date, bc } = civilTextOf(days);
   const text = `${date} ${clockText(ofDay)}${zone}`;
   return bc ? `${text} BC` : text;
@@ -89,19 +97,7 @@ const MICROS_PER_DAY_NUMBER = 86_400_000_000;
 /** Whole days since 1970-01-01 and microseconds into the last, in doubles when the count is a safe integer. */
 function splitDays(micros: bigint): { days: number; ofDay: number } {
   const asNumber = Number(micros);
-  if (Number.isSafeInteger(asNumber)) {
-    // The quotient may round across a day boundary; the products stay exact, so correct it.
-    let days = Math.floor(asNumber / MICROS_PER_DAY_NUMBER);
-    let ofDay = asNumber - days * MICROS_PER_DAY_NUMBER;
-    if (ofDay < 0) {
-      days -= 1;
-      ofDay += MICROS_PER_DAY_NUMBER;
-    } else if (ofDay >= MICROS_PER_DAY_NUMBER) {
-      days += 1;
-      ofDay -= MICROS_PER_DAY_NUMBER;
-    }
-    return { days, ofDay };
-  }
+  if (Number.isSafeInteger(asNumber)) return splitSafeDays(asNumber);
   let days = micros / MICROS_PER_DAY;
   let ofDay = micros - days * MICROS_PER_DAY;
   if (ofDay < 0n) {
@@ -111,11 +107,26 @@ function splitDays(micros: bigint): { days: number; ofDay: number } {
   return { days: Number(days), ofDay: Number(ofDay) };
 }
 
+function splitSafeDays(micros: number): { days: number; ofDay: number } {
+  // The quotient may round across a day boundary; the products stay exact, so correct it.
+  let days = Math.floor(micros / MICROS_PER_DAY_NUMBER);
+  let ofDay = micros - days * MICROS_PER_DAY_NUMBER;
+  if (ofDay < 0) {
+    days -= 1;
+    ofDay += MICROS_PER_DAY_NUMBER;
+  } else if (ofDay >= MICROS_PER_DAY_NUMBER) {
+    days += 1;
+    ofDay -= MICROS_PER_DAY_NUMBER;
+  }
+  return { days, ofDay };
+}
+
 /** Rows of a batch mostly share a few days: the last day's text is kept. */
 let lastDays = Number.NaN;
 let lastCivil: { date: string; bc: boolean } = { date: "", bc: false };
 
-function civilTextOf(days: number): { date: string; bc: boolean } {
+/** The date text of a day count (`YYYY-MM-DD`, `bc` for years before 1 AD), kept for the next call with the same day. */
+export function civilTextOf(days: number): { date: string; bc: boolean } {
   if (days !== lastDays) {
     lastCivil = civilText(days);
     lastDays = days;

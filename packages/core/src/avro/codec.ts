@@ -107,6 +107,35 @@ export type PartEncoder = (value: unknown, output: AvroBinaryWriter) => void;
  * Throws TRB_USAGE for a path the schema does not have.
  */
 export function partEncoder(writer: WriterSchema, path: readonly string[]): PartEncoder {
+  const part = partType(writer, path);
+  return (value, output) => {
+    let end = part.encode(value, output.buffer, output.position);
+    if (end < 0) {
+      // avsc returns minus the bytes missing at the end of the buffer.
+      output.reserve(output.buffer.length - end - output.position);
+      end = part.encode(value, output.buffer, output.position);
+    }
+    output.position = end;
+  };
+}
+
+/** Reads one value of a part of a writer schema at `offset`: the value and the offset after it (-1 when the buffer ends first). */
+export type PartDecoder = (
+  buffer: Buffer,
+  offset: number,
+) => { readonly value: unknown; readonly offset: number };
+
+/**
+ * The decoder of the part of `writer`'s schema reached through the record fields named by `path`
+ * (as `partEncoder`): it reads the value `decode` would give that part, from a body's bytes.
+ * Throws TRB_USAGE for a path the schema does not have; reading throws on corrupt bytes.
+ */
+export function partDecoder(writer: WriterSchema, path: readonly string[]): PartDecoder {
+  const part = partType(writer, path);
+  return (buffer, offset) => part.decode(buffer, offset);
+}
+
+function partType(writer: WriterSchema, path: readonly string[]): avsc.Type {
   let type = compiledOf(writer).type;
   for (const name of path) {
     const record = nonNullBranch(type) as avsc.Type & {
@@ -118,16 +147,7 @@ export function partEncoder(writer: WriterSchema, path: readonly string[]): Part
     }
     type = field.type;
   }
-  const part = type;
-  return (value, output) => {
-    let end = part.encode(value, output.buffer, output.position);
-    if (end < 0) {
-      // avsc returns minus the bytes missing at the end of the buffer.
-      output.reserve(output.buffer.length - end - output.position);
-      end = part.encode(value, output.buffer, output.position);
-    }
-    output.position = end;
-  };
+  return type;
 }
 
 function nonNullBranch(type: avsc.Type): avsc.Type {

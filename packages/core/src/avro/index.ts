@@ -27,7 +27,7 @@ export {
   parsingFingerprint,
   schemaFingerprint,
 } from "./canonical-form.js";
-export type { PartEncoder, WriterSchema } from "./codec.js";
+export type { PartDecoder, PartEncoder, WriterSchema } from "./codec.js";
 export {
   compileSchema,
   decode,
@@ -35,6 +35,7 @@ export {
   encode,
   encodeBody,
   isSingleObject,
+  partDecoder,
   partEncoder,
   peekFingerprint,
   SINGLE_OBJECT_HEADER_LENGTH,
@@ -42,7 +43,7 @@ export {
   writtenWith,
 } from "./codec.js";
 export { CRC64_AVRO_EMPTY, crc64Avro } from "./crc64-avro.js";
-export { formatDecimal, toUnscaled } from "./decimal.js";
+export { bytesToUnscaled, formatDecimal, toUnscaled } from "./decimal.js";
 export type { FixedSchemas } from "./fixed-schemas.js";
 export { fixedSchemas, fixedSchemasDirectory } from "./fixed-schemas.js";
 export { recordPartEncoder } from "./record-encoder.js";

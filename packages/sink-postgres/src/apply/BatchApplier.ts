@@ -34,6 +34,7 @@ import type { TargetTables } from "../target/TargetTables.js";
 import type { SinkRecord } from "./EventDecoder.js";
 import { offsetGap } from "./offset-gap.js";
 import type { Intake, RecordIntake } from "./RecordIntake.js";
+import { planSnapshotCopy } from "./snapshot-copy.js";
 import { groupBefore, groupWithout, rejectedRecordError, targetRejection } from "./target-rejection.js";
 import { groupByOrigin, type SchemaRun, splitBySchema, type TransactionGroup } from "./transaction-groups.js";
 
@@ -400,18 +401,24 @@ export class BatchApplier {
         throw isTributaryError(error) ? error : applyFailure(error, model, topic, partition, run.records);
       }
     }
-    const steps = reduceBatch(checked?.records ?? run.records, model.keyFields);
     const table = `${model.schema}.${model.table}`;
-    const actions = planApply(steps, model, dialect, {
+    const plan = {
       copyThreshold: config.batch.copyThreshold,
       stagingPrefix: `tributary_stage_${index}`,
       directCopy: checked === undefined && isSnapshotRun(run.records) && this.directCopyDue(table),
-    });
+    };
+    const fromAvro = plan.directCopy ? planSnapshotCopy(run.records, model, dialect, plan) : undefined;
+    const actions =
+      fromAvro ??
+      planApply(reduceBatch(checked?.records ?? run.records, model.keyFields), model, dialect, plan);
     try {
       for (const action of actions) await this.runAction(action, table);
       if (checked?.record) await connection.query(checked.record);
     } catch (error) {
       throw applyFailure(error, model, topic, partition, run.records);
+    }
+    for (const action of fromAvro ?? []) {
+      if (action.kind === "copy") this.options.metrics.rowsCopiedFromAvro.inc({ table }, action.rows);
     }
     return [...(checked?.conflicts ?? [])];
   }

@@ -23,11 +23,14 @@ import {
   type WriterSchema,
   writtenWith,
 } from "@tributary/core";
+import { type SnapshotRow, snapshotReaderOf } from "./snapshot-rows.js";
 import type { DecodedRecord } from "./transaction-groups.js";
 
 export interface SinkRecord extends DecodedRecord {
   /** The value's writer schema; null for a tombstone. */
   readonly writer: WriterSchema | null;
+  /** A snapshot read whose row a bulk copy can write from its Avro bytes (see snapshot-rows.ts). */
+  readonly snapshotRow?: SnapshotRow;
 }
 
 export interface EventDecoderOptions {
@@ -102,6 +105,18 @@ export class EventDecoder {
     const writer = knownWriter(recent.store, recent.value, record.value);
     if (writer === undefined) return undefined;
     recent.value = writer;
+    const snapshot = snapshotReaderOf(writer)?.read(record.value, key);
+    if (snapshot !== undefined) {
+      const { envelope, row } = snapshot;
+      return {
+        offset: record.offset,
+        key,
+        value: envelope,
+        schema: writer.fingerprint,
+        writer,
+        snapshotRow: row,
+      };
+    }
     const value = decode(writer, record.value) as Envelope;
     if (value.array_lower_bounds != null) applyArrayLowerBounds(value);
     return { offset: record.offset, key, value, schema: writer.fingerprint, writer };

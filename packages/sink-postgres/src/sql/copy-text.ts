@@ -118,7 +118,7 @@ function writeAscii(chunk: Buffer, at: number, text: string, escapes: boolean): 
     const code = text.charCodeAt(i);
     if (code >= 0x80) return -1;
     if (escapes && code <= BACKSLASH) {
-      const escaped = ESCAPED_AS[code];
+      const escaped = COPY_ESCAPED_AS[code];
       if (escaped !== undefined) {
         chunk[end++] = BACKSLASH;
         chunk[end++] = escaped;
@@ -131,7 +131,7 @@ function writeAscii(chunk: Buffer, at: number, text: string, escapes: boolean): 
 }
 
 /** The letter after the backslash that escapes a COPY special (by its code; undefined for any other). */
-const ESCAPED_AS: readonly (number | undefined)[] = (() => {
+export const COPY_ESCAPED_AS: readonly (number | undefined)[] = (() => {
   const table: (number | undefined)[] = new Array(BACKSLASH + 1).fill(undefined);
   table[BACKSLASH] = BACKSLASH;
   table[NEWLINE] = 0x6e; // n
