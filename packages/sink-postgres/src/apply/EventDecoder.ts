@@ -23,7 +23,7 @@ import {
   type WriterSchema,
   writtenWith,
 } from "@tributary/core";
-import { type SnapshotRow, snapshotReaderOf } from "./snapshot-rows.js";
+import { type SnapshotRead, type SnapshotRow, snapshotReaderOf } from "./snapshot-rows.js";
 import type { DecodedRecord } from "./transaction-groups.js";
 
 export interface SinkRecord extends DecodedRecord {
@@ -45,7 +45,16 @@ interface RecentWriters {
   readonly store: SchemaStore;
   key: WriterSchema | undefined;
   value: WriterSchema | undefined;
+  /** Records still to decode in full, without trying them as snapshot reads, since the last miss. */
+  untried: number;
 }
+
+/**
+ * Records of a topic not tried as snapshot reads after one that was not. An insert's op follows
+ * its whole row, so trying costs a walk over the row: streamed changes would all pay it, while a
+ * snapshot's reads come in long runs that lose at most this many records to the full decode.
+ */
+const UNTRIED_AFTER_MISS = 63;
 
 export class EventDecoder {
   private readonly stores = new Map<string, SchemaStore>();
@@ -105,7 +114,7 @@ export class EventDecoder {
     const writer = knownWriter(recent.store, recent.value, record.value);
     if (writer === undefined) return undefined;
     recent.value = writer;
-    const snapshot = snapshotReaderOf(writer)?.read(record.value, key);
+    const snapshot = this.snapshotRead(recent, writer, record.value, key);
     if (snapshot !== undefined) {
       const { envelope, row } = snapshot;
       return {
@@ -122,10 +131,28 @@ export class EventDecoder {
     return { offset: record.offset, key, value, schema: writer.fingerprint, writer };
   }
 
+  /** The record as a snapshot read (`snapshot-rows.ts`), or undefined to decode it in full. */
+  private snapshotRead(
+    recent: RecentWriters,
+    writer: WriterSchema,
+    value: Buffer,
+    key: Row | null,
+  ): SnapshotRead | undefined {
+    const reader = snapshotReaderOf(writer);
+    if (reader === null) return undefined;
+    if (recent.untried > 0) {
+      recent.untried--;
+      return undefined;
+    }
+    const read = reader.read(value, key);
+    if (read === undefined) recent.untried = UNTRIED_AFTER_MISS;
+    return read;
+  }
+
   private recentOf(topic: string): RecentWriters {
     let recent = this.recent.get(topic);
     if (recent === undefined) {
-      recent = { store: this.storeOf(topic), key: undefined, value: undefined };
+      recent = { store: this.storeOf(topic), key: undefined, value: undefined, untried: 0 };
       this.recent.set(topic, recent);
     }
     return recent;
