@@ -11,13 +11,7 @@ import type pg from "pg";
 import type { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "../../../test/support/kafka.js";
-import {
-  closePipeline,
-  openSourceAndTarget,
-  rowsDifference,
-  type ScratchDatabase,
-  waitForNoDifferences,
-} from "../../../test/support/pipeline.js";
+import { closePipeline, openSourceAndTarget, type ScratchDatabase } from "../../../test/support/pipeline.js";
 import { ZOO, ZOO_TYPES_SQL } from "../../source-postgres/test/support/type-zoo-columns.js";
 import {
   metricValue,
@@ -28,6 +22,7 @@ import {
   startSource,
   waitForTopics,
 } from "./support/connectors.js";
+import { waitForSameRows } from "./support/same-rows.js";
 
 const PLAIN = ZOO.filter((column) => column.type.kind !== "array");
 /** The zoo's 5 rows (the 5th all NULL), then copies of them under other keys. */
@@ -98,14 +93,7 @@ afterAll(async () => {
 describe("snapshot rows copied straight from their Avro bytes", () => {
   it("gives a target equal to the source for every type but arrays", async () => {
     expect(PLAIN.length).toBeGreaterThan(50);
-    await waitForNoDifferences("the snapshot", async () => {
-      const difference = rowsDifference(
-        "shop.plain_zoo",
-        await rowsOf(source),
-        await (sink as Running).until(rowsOf(target).catch((): string[] => [])),
-      );
-      return difference === undefined ? [] : [difference];
-    });
+    await waitForSameRows("the snapshot", "shop.plain_zoo", rowsOf, { source, target }, sink as Running);
     expect(await rowsOf(target)).toHaveLength(ROWS);
   });
 

@@ -11,13 +11,7 @@ import { tableTopic } from "@tributary/core";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueName } from "../../../test/support/kafka.js";
-import {
-  closePipeline,
-  openSourceAndTarget,
-  rowsDifference,
-  type ScratchDatabase,
-  waitForNoDifferences,
-} from "../../../test/support/pipeline.js";
+import { closePipeline, openSourceAndTarget, type ScratchDatabase } from "../../../test/support/pipeline.js";
 import { ZOO, ZOO_COLUMNS_SQL, ZOO_TYPES_SQL } from "../../source-postgres/test/support/type-zoo-columns.js";
 import {
   type Running,
@@ -27,6 +21,7 @@ import {
   startSource,
   waitForTopics,
 } from "./support/connectors.js";
+import { waitForSameRows } from "./support/same-rows.js";
 
 /**
  * Where the target's type differs from the source's by design: a domain becomes its base type
@@ -94,15 +89,8 @@ async function rowsOf(client: pg.Client): Promise<string[]> {
   return rows.map((row) => row.row);
 }
 
-async function waitForSameRows(what: string): Promise<void> {
-  await waitForNoDifferences(what, async () => {
-    const difference = rowsDifference(
-      "shop.zoo",
-      await rowsOf(source),
-      await (sink as Running).until(rowsOf(target).catch((): string[] => [])),
-    );
-    return difference === undefined ? [] : [difference];
-  });
+async function waitForSameZoo(what: string): Promise<void> {
+  await waitForSameRows(what, "shop.zoo", rowsOf, { source, target }, sink as Running);
 }
 
 beforeAll(async () => {
@@ -132,7 +120,7 @@ afterAll(async () => {
 
 describe("the type zoo from source to sink", () => {
   it("is created by autoCreate with exactly the source's column types, and snapshotted value for value", async () => {
-    await waitForSameRows("the snapshot");
+    await waitForSameZoo("the snapshot");
     const expected = (await columnTypes(source)).map((column) => {
       const name = column.split(" ")[0] as string;
       return BY_DESIGN[name] === undefined ? column : `${name} ${BY_DESIGN[name]}`;
@@ -151,7 +139,7 @@ describe("the type zoo from source to sink", () => {
       DELETE FROM shop.zoo WHERE id = 11;
       UPDATE shop.zoo SET id = id + 100 WHERE id = 2;
     `);
-    await waitForSameRows("the live changes");
+    await waitForSameZoo("the live changes");
   });
 
   it("recreates the multirange type of a user range type", async () => {
