@@ -107,7 +107,8 @@ function splitDays(micros: bigint): { days: number; ofDay: number } {
   return { days: Number(days), ofDay: Number(ofDay) };
 }
 
-function splitSafeDays(micros: number): { days: number; ofDay: number } {
+/** Whole days since 1970-01-01 and microseconds into the last, of a safe-integer count of microseconds. */
+export function splitSafeDays(micros: number): { days: number; ofDay: number } {
   // The quotient may round across a day boundary; the products stay exact, so correct it.
   let days = Math.floor(micros / MICROS_PER_DAY_NUMBER);
   let ofDay = micros - days * MICROS_PER_DAY_NUMBER;

@@ -12,6 +12,7 @@ import {
   formatTimeOfNumber,
   formatTimestamp,
   formatTimestamptz,
+  splitSafeDays,
 } from "../datetime-format.js";
 import type { ColumnModel } from "../table-model.js";
 import { formatFloat } from "../value-text.js";
@@ -208,7 +209,6 @@ const DIGIT_0 = 0x30;
 const COLON = 0x3a;
 const UPPER_B = 0x42;
 const UPPER_C = 0x43;
-const MICROS_PER_DAY = 86_400_000_000;
 /** Texts up to this many bytes are copied byte by byte; longer ones are scanned, then copied at once. */
 const SHORT_TEXT = 32;
 
@@ -440,16 +440,7 @@ class CopyChunks {
    * zeros when not zero, `+00` with `zone`, ` BC` before 1 AD.
    */
   timestamp(micros: number, zone: boolean): void {
-    // As datetime-format's splitDays: the quotient may round across a day boundary.
-    let days = Math.floor(micros / MICROS_PER_DAY);
-    let ofDay = micros - days * MICROS_PER_DAY;
-    if (ofDay < 0) {
-      days -= 1;
-      ofDay += MICROS_PER_DAY;
-    } else if (ofDay >= MICROS_PER_DAY) {
-      days += 1;
-      ofDay -= MICROS_PER_DAY;
-    }
+    const { days, ofDay } = splitSafeDays(micros);
     const { date, bc } = civilTextOf(days);
     this.reserve(date.length + 26);
     const chunk = this.chunk;
