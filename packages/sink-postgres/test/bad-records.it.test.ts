@@ -29,7 +29,7 @@ import kafkajs from "kafkajs";
 import type pg from "pg";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { insertEnvelope, ordersTable } from "../../../test/support/events.js";
+import { insertEnvelope, orderRow, ordersTable } from "../../../test/support/events.js";
 import { deleteTopics, quietLogger, testKafka, uniqueName } from "../../../test/support/kafka.js";
 import { connectPg, scratchDatabase, TARGET_PORT } from "../../../test/support/postgres.js";
 import { type PostgresSinkConfig, PostgresSinkConnector } from "../src/index.js";
@@ -332,6 +332,68 @@ describe("values the target rejects", () => {
     ]);
     expect(dead[2]?.headers["tributary.error.reason"]).toContain("total_below_100");
     expect(dead[2]?.headers["tributary.error.reason"]).toContain("SQLSTATE 23514");
+  });
+});
+
+describe("a rejected snapshot row copied while the next batch is fetched", () => {
+  /** The orders table without its array column, so its snapshot rows are copied from their Avro bytes. */
+  const plain = {
+    ...ordersTable,
+    table: "plain",
+    columns: ordersTable.columns.filter((c) => c.name !== "tags"),
+  };
+  const plainTopic = tableTopic(prefix, "public", "plain");
+  let plainKey: WriterSchema;
+  let plainValue: WriterSchema;
+
+  function snapshotRead(id: number): OutgoingRecord {
+    const { tags: _, ...after } = orderRow(id);
+    const { array_lower_bounds: __, ...envelope } = insertEnvelope(id);
+    return {
+      topic: plainTopic,
+      key: encode(plainKey, { id: BigInt(id) }),
+      value: encode(plainValue, {
+        ...envelope,
+        op: "r",
+        after,
+        source: { ...envelope.source, table: "plain", snapshot: true },
+        transaction: null,
+      }),
+    };
+  }
+
+  beforeAll(async () => {
+    await admin.ensureTopics([{ topic: plainTopic, partitions: 1 }]);
+    const schemas = buildTableSchemas(plain);
+    plainKey = await store.register(schemas.key as NonNullable<typeof schemas.key>);
+    plainValue = await store.register(schemas.value);
+  });
+
+  it("errors.tolerance none: the transaction's failure after its batch returned stops the sink, naming the record", async () => {
+    const client = await target();
+    const database = databases.at(-1)?.name as string;
+    await client.query(`CREATE TABLE public.plain (
+      id bigint PRIMARY KEY, customer text, total numeric(12,2) NOT NULL CONSTRAINT total_below_100 CHECK (total < 100),
+      placed_at timestamptz NOT NULL, ship_on date, ref uuid, photo bytea)`);
+    // Offsets 0-9: orders 1-10, applied first so the table's model is known when the next batch comes.
+    await publisher.publish(Array.from({ length: 10 }, (_, i) => snapshotRead(i + 1)));
+    const config = configFor(database, {
+      topics: { names: [plainTopic] },
+      batch: { maxWaitMs: 200, copyThreshold: 5 },
+    });
+    const connector = new PostgresSinkConnector(config, testLogger, new Registry());
+    const running = connector.run(new AbortController().signal).catch((e: unknown) => e);
+    await until(async () => (await recordedOffset(client, config.name, plainTopic)) === "10", "offset 10");
+    // Offsets 10-19: orders 11-14, 150 (rejected), 15-19: the last batch, copied from Avro in a
+    // transaction left running while the sink fetches again (and finds nothing more).
+    await publisher.publish([11, 12, 13, 14, 150, 15, 16, 17, 18, 19].map(snapshotRead));
+    const error = await running;
+    expect(error).toMatchObject({
+      code: "TRB_SINK_REJECTED",
+      details: { topic: plainTopic, partition: 0, offset: "14", table: "public.plain", sqlState: "23514" },
+    });
+    expect(await ids(client, "plain")).toEqual([...Array.from({ length: 14 }, (_, i) => i + 1)]);
+    expect(await recordedOffset(client, config.name, plainTopic)).toBe("14");
   });
 });
 

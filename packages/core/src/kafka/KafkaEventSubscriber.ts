@@ -193,7 +193,7 @@ export class KafkaEventSubscriber implements EventSubscriber {
     await heartbeat();
   }
 
-  private fail(error: unknown): void {
+  fail(error: unknown): void {
     if (this.failedWith) return;
     this.failedWith = { error };
     this.logger.error({ err: error }, "subscriber stopped on an error");

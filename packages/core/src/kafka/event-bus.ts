@@ -81,6 +81,11 @@ export interface EventSubscriber {
   commit(offsets: readonly TopicPartitionOffset[]): Promise<void>;
   /** Moves a partition's read position; takes effect from the next fetch. */
   seek(position: TopicPartitionOffset): void;
+  /**
+   * Stops the subscriber as a failed batch does: for work `onBatch` left running (see `drain`)
+   * that failed after its batch resolved. Only the first failure counts.
+   */
+  fail(error: unknown): void;
   stop(): Promise<void>;
 }
 

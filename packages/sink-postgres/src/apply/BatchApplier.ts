@@ -48,7 +48,8 @@ export interface BatchApplierOptions {
   dialect: Dialect;
   /** Set when `conflicts.detect` is on. */
   conflicts?: ConflictDetector | undefined;
-  subscriber: Pick<EventSubscriber, "seek" | "commit">;
+  /** `fail` stops it when a transaction left running after its batch resolved fails. */
+  subscriber: Pick<EventSubscriber, "seek" | "commit" | "fail">;
   metrics: SinkMetrics;
   logger: Logger;
   /** Once aborted, a batch stops after the transaction in progress. */
@@ -98,6 +99,8 @@ export class BatchApplier {
   private kafkaCommits: Promise<void> = Promise.resolve();
   /** Per table whose last direct copy of snapshot rows failed: runs since (see `directCopyDue`). */
   private readonly directCopyFailures = new Map<string, number>();
+  /** Runs planned while the transaction before them ran, by their first record (see `planAhead`). */
+  private readonly plannedAhead = new WeakMap<SinkRecord, PlannedAhead>();
 
   constructor(private readonly options: BatchApplierOptions) {}
 
@@ -120,9 +123,12 @@ export class BatchApplier {
 
   /**
    * `onBatch`: applies the batch's records the target does not hold yet, committing the Kafka
-   * offset after each chunk's transaction. A chunk's records are decoded while the transaction of
-   * the chunk before runs (one transaction at a time; after a failed one nothing more is applied),
-   * and the Kafka commits run after the target's without holding up the next transaction.
+   * offset after each chunk's transaction. A chunk's records are decoded and planned while the
+   * transaction of the chunk before runs (one transaction at a time; after a failed one nothing
+   * more is applied). The transaction of a last chunk of snapshot rows is left running, so the
+   * next batch is fetched and planned meanwhile (`drain` waits for it; its failure stops the
+   * subscriber). The Kafka commits run after the target's without holding up the next
+   * transaction.
    */
   async apply(batch: RecordBatch): Promise<void> {
     const { topic, partition } = batch;
@@ -146,26 +152,31 @@ export class BatchApplier {
       );
     }
     const { maxEvents } = this.options.config.batch;
+    let leaveRunning = false;
     for (let start = 0; start < records.length; start += maxEvents) {
       if (this.options.signal.aborted) break;
       const chunk = records.slice(start, start + maxEvents);
       const intake = await this.options.intake.take(chunk);
+      const groups = groupByOrigin(intake.records, this.options.config.origin);
+      const copiesAhead = this.planAhead(groups);
       // One transaction at a time: the one before must have committed (throws when it failed).
       await this.settled();
       // The transaction before found the offset moved and repositioned the partition.
       if (this.epoch !== epoch) return;
       const expected = this.positions.get(key) ?? null;
-      this.tail = this.applyIntake(topic, partition, chunk, intake, expected).catch((error: unknown) =>
-        this.fail(error),
+      this.tail = this.applyIntake(topic, partition, chunk, intake, groups, expected).catch(
+        (error: unknown) => this.fail(error),
       );
       if (intake.stop !== null) {
         await this.settled();
         return;
       }
       this.positions.set(key, (chunk.at(-1) as IncomingRecord).offset + 1n);
+      leaveRunning = copiesAhead;
     }
-    // The next fetch waits for the last transaction (overlapping it costs more memory and CPU than it saves).
-    await this.settled();
+    // Only a copy of snapshot rows is left running while the next batch is fetched: those records
+    // hold their bytes alone, where decoded events would add a second batch's worth to peak memory.
+    if (!leaveRunning) await this.settled();
   }
 
   /** Waits for the Kafka commits still running (the subscriber leaves the group only afterwards). */
@@ -181,7 +192,81 @@ export class BatchApplier {
   }
 
   private fail(error: unknown): void {
-    this.failure ??= { error };
+    if (this.failure !== undefined) return;
+    this.failure = { error };
+    this.options.subscriber.fail(error);
+  }
+
+  /**
+   * Plans the run of a chunk that will be one transaction of one run (the common case) while the
+   * transaction before it runs, when its table's model is known already and nothing planned
+   * depends on the target's rows (no conflict detection): planning is pure, so `applyRun` gives
+   * the same actions from it as it would plan itself.
+   */
+  private planAhead(groups: readonly TransactionGroup<SinkRecord>[]): boolean {
+    const { tables, conflicts } = this.options;
+    if (conflicts !== undefined) return false;
+    const group = groups[0];
+    if (groups.length !== 1 || group === undefined || group.origin === null) return false;
+    const runs = splitBySchema(group.records);
+    const run = runs[0];
+    if (runs.length !== 1 || run === undefined) return false;
+    const first = run.records[0] as SinkRecord;
+    const model = first.writer === null ? undefined : tables.prepared(first.writer);
+    if (model === undefined) return false;
+    // As `directCopyDue` would say, without counting a run.
+    const directCopy =
+      isSnapshotRun(run.records) && !this.directCopyFailures.has(`${model.schema}.${model.table}`);
+    const planned = this.plan(run, model, 0, directCopy);
+    this.plannedAhead.set(first, {
+      last: run.records.at(-1) as SinkRecord,
+      count: run.records.length,
+      model,
+      directCopy,
+      ...planned,
+    });
+    return planned.fromAvro;
+  }
+
+  /** The actions that apply `run` (the records the conflict policy kept, when it checked them). */
+  private plan(
+    run: SchemaRun<SinkRecord>,
+    model: TableModel,
+    index: number,
+    directCopy: boolean,
+    checked?: CheckedRun<SinkRecord>,
+  ): { actions: readonly ApplyAction[]; fromAvro: boolean } {
+    const { config, dialect } = this.options;
+    const plan = {
+      copyThreshold: config.batch.copyThreshold,
+      stagingPrefix: `tributary_stage_${index}`,
+      directCopy,
+    };
+    const fromAvro = directCopy ? planSnapshotCopy(run.records, model, dialect, plan) : undefined;
+    if (fromAvro !== undefined) return { actions: fromAvro, fromAvro: true };
+    return {
+      actions: planApply(reduceBatch(checked?.records ?? run.records, model.keyFields), model, dialect, plan),
+      fromAvro: false,
+    };
+  }
+
+  /** The actions `planAhead` planned for `run`, if it planned this very run with `model` and `directCopy`. */
+  private takePlannedAhead(
+    run: SchemaRun<SinkRecord>,
+    model: TableModel,
+    directCopy: boolean,
+  ): { actions: readonly ApplyAction[]; fromAvro: boolean } | undefined {
+    const first = run.records[0];
+    if (first === undefined) return undefined;
+    const planned = this.plannedAhead.get(first);
+    if (planned === undefined) return undefined;
+    this.plannedAhead.delete(first);
+    const same =
+      planned.count === run.records.length &&
+      planned.last === run.records.at(-1) &&
+      planned.model === model &&
+      planned.directCopy === directCopy;
+    return same ? planned : undefined;
   }
 
   /**
@@ -193,12 +278,13 @@ export class BatchApplier {
     partition: number,
     chunk: readonly IncomingRecord[],
     intake: Intake,
+    groups: readonly TransactionGroup<SinkRecord>[],
     expected: bigint | null,
   ): Promise<void> {
     const key = positionKey(topic, partition);
     let position = expected;
     let stop = intake.stop;
-    applying: for (const whole of groupByOrigin(intake.records, this.options.config.origin)) {
+    applying: for (const whole of groups) {
       // ddl: apply — a schema change between two runs is applied between their transactions.
       const groups = this.options.beforeTransaction ? splitAtSchemaChanges(whole) : [whole];
       for (const group of groups) {
@@ -391,7 +477,7 @@ export class BatchApplier {
     topic: string,
     partition: number,
   ): Promise<ConflictCount[]> {
-    const { connection, dialect, config, conflicts } = this.options;
+    const { connection, conflicts } = this.options;
     let checked: CheckedRun<SinkRecord> | undefined;
     if (conflicts !== undefined) {
       // The events to apply are those the conflict policy keeps (TRB_SINK_CONFLICT stops here with `fail`).
@@ -402,22 +488,17 @@ export class BatchApplier {
       }
     }
     const table = `${model.schema}.${model.table}`;
-    const plan = {
-      copyThreshold: config.batch.copyThreshold,
-      stagingPrefix: `tributary_stage_${index}`,
-      directCopy: checked === undefined && isSnapshotRun(run.records) && this.directCopyDue(table),
-    };
-    const fromAvro = plan.directCopy ? planSnapshotCopy(run.records, model, dialect, plan) : undefined;
-    const actions =
-      fromAvro ??
-      planApply(reduceBatch(checked?.records ?? run.records, model.keyFields), model, dialect, plan);
+    const directCopy = checked === undefined && isSnapshotRun(run.records) && this.directCopyDue(table);
+    const { actions, fromAvro } =
+      (checked === undefined && index === 0 ? this.takePlannedAhead(run, model, directCopy) : undefined) ??
+      this.plan(run, model, index, directCopy, checked);
     try {
       for (const action of actions) await this.runAction(action, table);
       if (checked?.record) await connection.query(checked.record);
     } catch (error) {
       throw applyFailure(error, model, topic, partition, run.records);
     }
-    for (const action of fromAvro ?? []) {
+    for (const action of fromAvro ? actions : []) {
       if (action.kind === "copy") this.options.metrics.rowsCopiedFromAvro.inc({ table }, action.rows);
     }
     return [...(checked?.conflicts ?? [])];
@@ -506,6 +587,20 @@ export class BatchApplier {
       }
     });
   }
+}
+
+/**
+ * A run's actions planned while the transaction before it ran: used for the run when it starts
+ * with `first`, ends with `last`, has `count` records and is applied with `model`, as planned.
+ */
+interface PlannedAhead {
+  readonly last: SinkRecord;
+  readonly count: number;
+  readonly model: TableModel;
+  readonly directCopy: boolean;
+  readonly actions: readonly ApplyAction[];
+  /** Whether the actions copy snapshot rows straight from their Avro bytes. */
+  readonly fromAvro: boolean;
 }
 
 /** After a failed direct copy into a table, only every this many runs of it try again. */

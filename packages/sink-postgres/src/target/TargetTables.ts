@@ -50,6 +50,11 @@ export class TargetTables {
 
   constructor(private readonly options: TargetTablesOptions) {}
 
+  /** The model `prepare` gave for `writer` already, if any (no query, no DDL). */
+  prepared(writer: WriterSchema): TableModel | undefined {
+    return this.ready.get(writer.fingerprint);
+  }
+
   /**
    * The model of `writer`'s table with the target's column types, after the DDL it needs.
    * `sourceConnector` is the events' `source.connector`; `origin` marks the DDL transaction.
