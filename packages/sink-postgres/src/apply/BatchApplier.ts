@@ -424,7 +424,7 @@ export class BatchApplier {
     const conflicts: ConflictCount[][] = [];
     try {
       await connection.transaction(async () => {
-        if (marker !== null) await connection.query(marker);
+        if (marker !== null) connection.sendAhead(marker);
         for (const [index, run] of runs.entries()) {
           conflicts[index] = await this.applyRun(run, models[index] as TableModel, index, topic, partition);
         }
@@ -516,7 +516,7 @@ export class BatchApplier {
           metrics.copiedRows.inc({ table }, action.rows);
           return;
         }
-        await connection.query(DIRECT_COPY.set);
+        connection.sendAhead(DIRECT_COPY.set);
         try {
           await connection.copy(action.copy, action.data);
         } catch (error) {
@@ -531,7 +531,7 @@ export class BatchApplier {
           for (const fallback of action.fallback) await this.runAction(fallback, table);
           return;
         }
-        await connection.query(DIRECT_COPY.release);
+        connection.sendAhead(DIRECT_COPY.release);
         this.directCopyFailures.delete(table);
         metrics.copiedRows.inc({ table }, action.rows);
         return;

@@ -124,10 +124,13 @@ export class OriginMarking {
  * and a source capturing this target would read.
  */
 function replayedTransaction({ lsn, commitTsMs }: ReplayedPosition): SqlStatement {
+  // Values written in (an LSN and an ISO time we format): it is sent ahead of the transaction's first statement.
+  const commitTime =
+    commitTsMs === null
+      ? "pg_catalog.clock_timestamp()"
+      : `'${new Date(Number(commitTsMs)).toISOString()}'::timestamptz`;
   return statement(
-    "SELECT pg_catalog.pg_replication_origin_xact_setup($1::pg_lsn, " +
-      "COALESCE($2::timestamptz, pg_catalog.clock_timestamp()))",
-    [lsnText(lsn ?? 0n), commitTsMs === null ? null : new Date(Number(commitTsMs)).toISOString()],
+    `SELECT pg_catalog.pg_replication_origin_xact_setup('${lsnText(lsn ?? 0n)}'::pg_lsn, ${commitTime})`,
   );
 }
 

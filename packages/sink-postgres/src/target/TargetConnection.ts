@@ -39,6 +39,8 @@ export class TargetConnection {
   /** Set once the connection broke; every later failure is a lost connection. */
   private lost: Error | undefined;
   private closing = false;
+  /** Statements without values that go out with the next statement or COPY, in one simple query (`sendAhead`). */
+  private ahead: string[] = [];
 
   private constructor(
     private readonly client: pg.Client,
@@ -85,20 +87,38 @@ export class TargetConnection {
     return `PostgreSQL at ${host}:${port} (database ${JSON.stringify(database)}, user ${JSON.stringify(user)})`;
   }
 
+  /** The result of `statement` (of the last statement, when statements sent ahead went with it). */
   async query<R extends pg.QueryResultRow = Record<string, unknown>>(
     statement: SqlStatement,
   ): Promise<pg.QueryResult<R>> {
     try {
-      return await this.client.query<R>(statement.text, [...statement.values]);
+      // Values need the extended protocol, one statement per round trip: the ones ahead go first.
+      if (statement.values.length > 0 && this.ahead.length > 0) await this.client.query(this.takeAhead());
+      if (this.ahead.length === 0) return await this.client.query<R>(statement.text, [...statement.values]);
+      // Several statements in one simple query give one result each.
+      const results = (await this.client.query(this.takeAhead(statement.text))) as unknown as
+        | pg.QueryResult<R>
+        | pg.QueryResult<R>[];
+      return Array.isArray(results) ? (results.at(-1) as pg.QueryResult<R>) : results;
     } catch (error) {
       throw this.failure(error);
     }
   }
 
+  /**
+   * Sends `statement` (which has no values) with the next statement or COPY, saving a round trip
+   * for statements whose result nobody reads (BEGIN, SAVEPOINT…); an error it raises is the next
+   * one's.
+   */
+  sendAhead(statement: SqlStatement): void {
+    if (statement.values.length > 0) throw new Error("only a statement without values can be sent ahead");
+    this.ahead.push(statement.text);
+  }
+
   /** Runs `COPY … FROM STDIN` with text-format `data`; resolves to the rows copied. */
   async copy(copy: string, data: CopyData): Promise<number> {
     try {
-      return await copyIn(this.client, copy, data);
+      return await copyIn(this.client, this.takeAhead(copy), data);
     } catch (error) {
       throw this.failure(error);
     }
@@ -106,7 +126,7 @@ export class TargetConnection {
 
   /** `body` between BEGIN and COMMIT; rolled back when it throws (the error is rethrown). */
   async transaction<T>(body: () => Promise<T>): Promise<T> {
-    await this.query({ text: "BEGIN", values: [] });
+    this.sendAhead({ text: "BEGIN", values: [] });
     let result: T;
     try {
       result = await body();
@@ -119,13 +139,23 @@ export class TargetConnection {
   }
 
   async rollback(): Promise<void> {
-    if (this.lost) return;
+    // A BEGIN not sent yet began nothing.
+    const begun = !this.ahead.includes("BEGIN");
+    this.ahead = [];
+    if (this.lost || !begun) return;
     await this.client.query("ROLLBACK").catch(() => undefined);
   }
 
   async close(): Promise<void> {
     this.closing = true;
     await this.client.end().catch(() => undefined);
+  }
+
+  /** The statements sent ahead, then `last` if given, as one simple query; none are left ahead. */
+  private takeAhead(last?: string): string {
+    const statements = last === undefined ? this.ahead : [...this.ahead, last];
+    this.ahead = [];
+    return statements.join(";\n");
   }
 
   /** A failed statement: connection-level failures become TRB_SINK_TARGET_UNREACHABLE. */

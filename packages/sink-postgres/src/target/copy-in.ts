@@ -57,8 +57,9 @@ class CopyIn {
     connection.endCopyFrom();
   }
 
+  /** Statements sent ahead of the COPY in the same query complete too: only the COPY's counts. */
   handleCommandComplete(message: { text: string }): void {
-    this.rows = Number(message.text.split(" ")[1] ?? 0);
+    if (message.text.startsWith("COPY ")) this.rows = Number(message.text.slice("COPY ".length));
   }
 
   /** node-postgres hands an error over instead of the ReadyForQuery that follows it (or a lost connection's). */

@@ -27,6 +27,12 @@ export const OFFSETS_TABLE = "tributary_offsets";
 export const ORIGIN_MARKER_TABLE = "tributary_origin_marker";
 export const CONFLICTS_TABLE = "tributary_conflicts";
 
+/** An integer written into SQL text (a number that is not an integer would be a bug). */
+function integer(value: number | bigint): string {
+  if (typeof value === "number" && !Number.isSafeInteger(value)) throw new Error(`not an integer: ${value}`);
+  return value.toString();
+}
+
 /** The replication origin a sink sets up for changes first committed at `origin`. */
 export function replicationOriginName(origin: string): string {
   return `tributary_${origin}`;
@@ -90,22 +96,22 @@ export function upsertOffset(
   next: bigint,
   expected: bigint | null,
 ): SqlStatement {
+  // Values written in (no parameters), so it can go in one round trip with statements sent ahead of it.
   return statement(
     `INSERT INTO ${qualifiedName(schema, OFFSETS_TABLE)} AS o (sink, topic, partition, next_offset, updated_at)\n` +
-      "VALUES ($1, $2, $3::integer, $4::bigint, now())\n" +
+      `VALUES (${quoteLiteral(sink)}, ${quoteLiteral(topic)}, ${integer(partition)}, ${integer(next)}, now())\n` +
       "ON CONFLICT (sink, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = EXCLUDED.updated_at\n" +
-      "WHERE o.next_offset IS NOT DISTINCT FROM $5::bigint",
-    [sink, topic, String(partition), next.toString(), expected === null ? null : expected.toString()],
+      `WHERE o.next_offset IS NOT DISTINCT FROM ${expected === null ? "NULL::bigint" : integer(expected)}`,
   );
 }
 
 /** The marker row of `sink`, naming the origin of the transaction's changes. */
 export function upsertOriginMarker(schema: string, sink: string, origin: string): SqlStatement {
+  // Values written in: it is sent ahead of the transaction's first statement.
   return statement(
     `INSERT INTO ${qualifiedName(schema, ORIGIN_MARKER_TABLE)} AS m (sink, origin, seq, marked_at)\n` +
-      "VALUES ($1, $2, 1, now())\n" +
+      `VALUES (${quoteLiteral(sink)}, ${quoteLiteral(origin)}, 1, now())\n` +
       "ON CONFLICT (sink) DO UPDATE SET origin = EXCLUDED.origin, seq = m.seq + 1, marked_at = EXCLUDED.marked_at",
-    [sink, origin],
   );
 }
 

@@ -37,21 +37,24 @@ describe("offsets SQL", () => {
     );
     expect(text).toBe(
       'INSERT INTO "public"."tributary_offsets" AS o (sink, topic, partition, next_offset, updated_at)\n' +
-        "VALUES ($1, $2, $3::integer, $4::bigint, now())\n" +
+        "VALUES ('replica', 'shop.public.orders', 3, 1234567890123, now())\n" +
         "ON CONFLICT (sink, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = EXCLUDED.updated_at\n" +
-        "WHERE o.next_offset IS NOT DISTINCT FROM $5::bigint",
+        "WHERE o.next_offset IS NOT DISTINCT FROM 1000",
     );
-    expect(values).toEqual(["replica", "shop.public.orders", "3", "1234567890123", "1000"]);
+    // Written in, so it can be sent in one round trip with the statements ahead of it.
+    expect(values).toEqual([]);
   });
 
   it("expects no row at all for a partition it never recorded", () => {
-    expect(upsertOffset("public", "replica", "t", 0, 5n, null).values).toEqual([
-      "replica",
-      "t",
-      "0",
-      "5",
-      null,
-    ]);
+    expect(upsertOffset("public", "replica", "t", 0, 5n, null).text).toContain(
+      "WHERE o.next_offset IS NOT DISTINCT FROM NULL::bigint",
+    );
+  });
+
+  it("quotes sink and topic names as literals", () => {
+    expect(upsertOffset("public", "it's", "a\\b", 0, 5n, null).text).toContain(
+      "VALUES ('it''s', E'a\\\\b', 0, 5, now())",
+    );
   });
 });
 
@@ -73,9 +76,9 @@ describe("origin marking SQL", () => {
     expect(upsertOriginMarker("public", "replica", "dc1")).toEqual({
       text:
         'INSERT INTO "public"."tributary_origin_marker" AS m (sink, origin, seq, marked_at)\n' +
-        "VALUES ($1, $2, 1, now())\n" +
+        "VALUES ('replica', 'dc1', 1, now())\n" +
         "ON CONFLICT (sink) DO UPDATE SET origin = EXCLUDED.origin, seq = m.seq + 1, marked_at = EXCLUDED.marked_at",
-      values: ["replica", "dc1"],
+      values: [],
     });
   });
 
