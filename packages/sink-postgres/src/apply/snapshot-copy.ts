@@ -30,9 +30,13 @@ export function planSnapshotCopy(
 ): ApplyAction[] | undefined {
   const keyFields = table.keyFields;
   if (!dialect.enforcesKeys || keyFields.length === 0) return undefined;
-  // Map order is the order of each key's last row, as in reduceBatch.
-  const rows = new Map<unknown, SnapshotRow>();
   const only = keyFields.length === 1 ? (keyFields[0] as string) : undefined;
+  // While a one-field numeric key only ascends (a snapshot reads in key order), no key repeats:
+  // the rows in order are the last row of each key, and need no map.
+  const ascending: SnapshotRow[] = [];
+  let previous: number | bigint | undefined;
+  // Map order is the order of each key's last row, as in reduceBatch.
+  let rows: Map<unknown, SnapshotRow> | undefined;
   let layout: SnapshotRow["layout"] | undefined;
   for (const record of records) {
     const value = record.value;
@@ -44,16 +48,36 @@ export function planSnapshotCopy(
     layout = row.layout;
     // reduceBatch takes the key from the row image when the Kafka key lacks a key field.
     if (!hasKey(key, keyFields)) return undefined;
-    const identity =
-      only === undefined ? keyIdentity(key, keyFields) : singleKeyIdentity(key[only], key, keyFields);
+    if (rows === undefined) {
+      const value = only === undefined ? undefined : key[only];
+      if (isAscending(value, previous)) {
+        ascending.push(row);
+        previous = value;
+        continue;
+      }
+      rows = new Map(ascending.map((earlier) => [identityOf(earlier.key as Row, keyFields, only), earlier]));
+    }
+    const identity = identityOf(key, keyFields, only);
     rows.delete(identity);
     rows.set(identity, row);
   }
-  if (layout === undefined || rows.size < options.copyThreshold || !layoutMatches(layout, table.columns)) {
+  const last = rows === undefined ? ascending : [...rows.values()];
+  if (layout === undefined || last.length < options.copyThreshold || !layoutMatches(layout, table.columns)) {
     return undefined;
   }
-  const data = copyAvroRowsUtf8(layout, table.columns, [...rows.values()]);
-  return [directOrStagedCopy(table, dialect, data, rows.size, `${options.stagingPrefix}_1`)];
+  const data = copyAvroRowsUtf8(layout, table.columns, last);
+  return [directOrStagedCopy(table, dialect, data, last.length, `${options.stagingPrefix}_1`)];
+}
+
+/** Whether `value` is a number (not -0, not NaN) or bigint greater than `previous` (any, when none). */
+function isAscending(value: unknown, previous: number | bigint | undefined): value is number | bigint {
+  if (typeof value === "bigint") return previous === undefined || value > previous;
+  if (typeof value !== "number" || Number.isNaN(value) || Object.is(value, -0)) return false;
+  return previous === undefined || value > previous;
+}
+
+function identityOf(key: Row, keyFields: readonly string[], only: string | undefined): unknown {
+  return only === undefined ? keyIdentity(key, keyFields) : singleKeyIdentity(key[only], key, keyFields);
 }
 
 /**

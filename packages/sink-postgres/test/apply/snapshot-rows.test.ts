@@ -435,6 +435,20 @@ describe("planSnapshotCopy", () => {
     expect(text(copy.data as Buffer[])).toContain("the second row of key 2");
   });
 
+  it("plans what planApply plans for ascending keys, and for keys that repeat after ascending", () => {
+    const ascending = Array.from({ length: 6 }, (_, i) => nulls(BigInt(i * 10 - 20)));
+    const repeated = [...ascending, { ...nulls(0n), note: "the second row of key 0" }, nulls(-100n)];
+    for (const rows of [ascending, repeated]) {
+      const run = records(rows);
+      const direct = planSnapshotCopy(run, model, postgresDialect, options);
+      const planned = planApply(reduceBatch(run, model.keyFields), model, postgresDialect, options);
+      expect(direct).toBeDefined();
+      expect(comparable(direct as ApplyAction[])).toEqual(comparable(planned));
+    }
+    const copy = (planSnapshotCopy(records(repeated), model, postgresDialect, options) as ApplyAction[])[0];
+    expect((copy as Extract<ApplyAction, { kind: "copy" }>).rows).toBe(7);
+  });
+
   it("tells keys apart as reduceBatch does: -0 from 0, a number from a bigint, NaN equal to NaN", () => {
     const keyed = (kind: "double" | "string") => {
       const table: TableDescription = {
