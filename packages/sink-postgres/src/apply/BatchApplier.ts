@@ -286,8 +286,8 @@ export class BatchApplier {
     let stop = intake.stop;
     applying: for (const whole of groups) {
       // ddl: apply — a schema change between two runs is applied between their transactions.
-      const groups = this.options.beforeTransaction ? splitAtSchemaChanges(whole) : [whole];
-      for (const group of groups) {
+      const transactions = this.options.beforeTransaction ? splitAtSchemaChanges(whole) : [whole];
+      for (const group of transactions) {
         const outcome = await this.applyTolerating(topic, partition, group, position, chunk);
         if (outcome.moved) {
           await this.reposition(topic, partition);

@@ -258,17 +258,19 @@ describe("in bulk", () => {
       const records = Array.from({ length: count }, (_, i) => event("c", i + 1, "incoming"));
       const query = vi.spyOn(connection, "query");
       const copy = vi.spyOn(connection, "copy");
+      const ahead = vi.spyOn(connection, "sendAhead");
       await apply(table, records, "overwrite");
-      const calls = query.mock.calls.length + copy.mock.calls.length;
+      const calls = query.mock.calls.length + copy.mock.calls.length + ahead.mock.calls.length;
       query.mockRestore();
       copy.mockRestore();
+      ahead.mockRestore();
       expect(Object.values(await rowsOf(table)).every((note) => note === "incoming")).toBe(true);
       expect(await conflictsOf(table)).toHaveLength(Math.ceil(count / 2));
       return calls;
     };
     const small = await statementsFor(3);
     const large = await statementsFor(600);
-    // BEGIN, look-up, upsert (large: staging table, COPY, merge), conflict record, COMMIT.
+    // BEGIN (sent ahead), look-up, upsert (large: staging table, COPY, merge), conflict record, COMMIT.
     expect(small).toBe(5);
     expect(large).toBe(small + 2);
   });
