@@ -214,9 +214,7 @@ export class BatchApplier {
     const first = run.records[0] as SinkRecord;
     const model = first.writer === null ? undefined : tables.prepared(first.writer);
     if (model === undefined) return false;
-    // As `directCopyDue` would say, without counting a run.
-    const directCopy =
-      isSnapshotRun(run.records) && !this.directCopyFailures.has(`${model.schema}.${model.table}`);
+    const directCopy = isSnapshotRun(run.records) && this.directCopyDueNext(`${model.schema}.${model.table}`);
     const planned = this.plan(run, model, 0, directCopy);
     this.plannedAhead.set(first, {
       last: run.records.at(-1) as SinkRecord,
@@ -543,10 +541,16 @@ export class BatchApplier {
    * (rows it held already), when only every DIRECT_COPY_RETRY_EVERY-th run tries again.
    */
   private directCopyDue(table: string): boolean {
+    const due = this.directCopyDueNext(table);
     const failures = this.directCopyFailures.get(table);
-    if (failures === undefined) return true;
-    this.directCopyFailures.set(table, failures + 1);
-    return failures % DIRECT_COPY_RETRY_EVERY === 0;
+    if (failures !== undefined) this.directCopyFailures.set(table, failures + 1);
+    return due;
+  }
+
+  /** What `directCopyDue` says for the table's next run, without counting a run (for `planAhead`). */
+  private directCopyDueNext(table: string): boolean {
+    const failures = this.directCopyFailures.get(table);
+    return failures === undefined || failures % DIRECT_COPY_RETRY_EVERY === 0;
   }
 
   /** Another instance applied the partition meanwhile: continue from what the target holds. */
