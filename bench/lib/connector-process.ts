@@ -7,8 +7,11 @@ import { stringify } from "yaml";
 import { CONNECTOR_NODE_FLAGS } from "../../packages/cli/src/node-flags.js";
 import { type ProcessStats, readProcessStats } from "./process-stats.js";
 
-/** The CLI this checkout built; BENCH_CLI names another build's bin.js (e.g. to measure a baseline). */
-const CLI =
+/**
+ * The CLI this checkout built; BENCH_CLI names another build's bin.js (e.g. to measure a
+ * baseline). Read at each start, so one benchmark can alternate two builds.
+ */
+const cli = () =>
   process.env.BENCH_CLI ?? fileURLToPath(new URL("../../packages/cli/dist/bin.js", import.meta.url));
 
 export interface LogLine {
@@ -46,7 +49,7 @@ export class ConnectorProcess {
     writeFileSync(file, stringify(config));
     this.child = spawn(
       process.execPath,
-      [...CONNECTOR_NODE_FLAGS, ...nodeArguments(command), CLI, command, "--config", file],
+      [...CONNECTOR_NODE_FLAGS, ...nodeArguments(command), cli(), command, "--config", file],
       {
         stdio: ["ignore", "ignore", "pipe"],
       },

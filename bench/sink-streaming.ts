@@ -1,0 +1,91 @@
+import { parseArgs } from "node:util";
+import { ConnectorProcess } from "./lib/connector-process.js";
+import { benchTopic } from "./lib/connectors.js";
+import { deleteKafkaObjects, openAdmin } from "./lib/kafka-offsets.js";
+import {
+  connect,
+  dropBenchObjects,
+  dropDatabase,
+  freshDatabase,
+  SOURCE_PORT,
+  TARGET_PORT,
+} from "./lib/postgres.js";
+import { sinkOnlySnapshot, sourceOnlySnapshot } from "./lib/snapshot-bench.js";
+import { sinkOnlyStreaming, sourceOnlyStreaming, writeBacklog } from "./lib/streaming-bench.js";
+import { loadRows } from "./lib/workload.js";
+
+/**
+ * `tsx --conditions=source bench/sink-streaming.ts [--rows N] [--transactions N] [--runs K]`:
+ * the sink alone applying the streaming backlog of `npm run bench` K times, each into a copy of
+ * a target that already holds the snapshot. Prints events/s, the sink's CPU seconds and peak
+ * RSS per run. With BENCH_CLI_B set to another build's bin.js, runs alternate between this
+ * checkout's build and that one (the baseline), so both see the same machine.
+ */
+const { values } = parseArgs({
+  options: {
+    rows: { type: "string", default: "1000000" },
+    transactions: { type: "string", default: "30000" },
+    runs: { type: "string", default: "2" },
+  },
+});
+const rows = Number(values.rows);
+const transactions = Number(values.transactions);
+const runs = Number(values.runs);
+if (![rows, transactions, runs].every((n) => Number.isInteger(n) && n > 0)) {
+  process.stderr.write("usage: bench/sink-streaming.ts [--rows N] [--transactions N] [--runs K]\n");
+  process.exit(2);
+}
+const PREFIX = "trbsinkstream_";
+const runName = `${PREFIX}${Date.now().toString(36)}`;
+const name = (suffix: string) => `${runName}_${suffix}`;
+const step = (text: string) => process.stderr.write(`sink-streaming: ${text}\n`);
+const builds: { label: string; cli: string | undefined }[] = [{ label: "this build", cli: undefined }];
+if (process.env.BENCH_CLI_B) builds.unshift({ label: "baseline", cli: process.env.BENCH_CLI_B });
+
+await dropBenchObjects(PREFIX, SOURCE_PORT);
+await dropBenchObjects(PREFIX, TARGET_PORT);
+await deleteKafkaObjects(PREFIX);
+const admin = openAdmin();
+const sourceDb = name("src");
+await freshDatabase(sourceDb);
+const sql = await connect(sourceDb);
+try {
+  step(`loading ${rows} rows`);
+  await loadRows(sql, rows);
+  step("source alone: snapshot into Kafka");
+  await sourceOnlySnapshot(admin, name("p"), sourceDb, rows);
+  const topic = benchTopic(name("p"), "rows");
+  step("sink alone: applying the snapshot (the target every run starts from)");
+  await sinkOnlySnapshot(name("s"), topic, name("t0"), rows);
+  step(`writing a backlog of ${transactions} transactions of 10 rows`);
+  const backlog = await writeBacklog(sql, sourceDb, name("decode"), transactions, rows);
+  step("source alone: catching up the backlog into Kafka");
+  await sourceOnlyStreaming(sql, admin, name("p"), backlog);
+  const target = await connect("postgres", TARGET_PORT);
+  try {
+    for (let index = 1; index <= runs; index++) {
+      for (const build of builds) {
+        if (build.cli === undefined) delete process.env.BENCH_CLI;
+        else process.env.BENCH_CLI = build.cli;
+        const database = name(`t${index}${build.cli === undefined ? "m" : "b"}`);
+        await target.query(`CREATE DATABASE ${database} TEMPLATE ${name("t0")}`);
+        const figures = await sinkOnlyStreaming(admin, name("s"), topic, database);
+        process.stdout.write(
+          `${build.label} run ${index}: ${figures.events} events in ${figures.seconds.toFixed(2)} s ` +
+            `(${Math.round(figures.eventsPerSec)} events/s), sink ${figures.sink.cpuSeconds.toFixed(2)} CPU-s, ` +
+            `peak RSS ${figures.sink.peakRssMb.toFixed(0)} MB\n`,
+        );
+        await dropDatabase(database, TARGET_PORT);
+      }
+    }
+  } finally {
+    await target.end();
+  }
+} finally {
+  await sql.end();
+  await admin.close();
+  await ConnectorProcess.killAll();
+  await dropBenchObjects(PREFIX, SOURCE_PORT);
+  await dropBenchObjects(PREFIX, TARGET_PORT);
+  await deleteKafkaObjects(PREFIX);
+}

@@ -1,0 +1,81 @@
+import { parseArgs } from "node:util";
+import { ConnectorProcess } from "./lib/connector-process.js";
+import { measureCopyBaseline } from "./lib/copy-baseline.js";
+import { deleteKafkaObjects } from "./lib/kafka-offsets.js";
+import {
+  connect,
+  dropBenchObjects,
+  dropDatabase,
+  freshDatabase,
+  SOURCE_PORT,
+  TARGET_PORT,
+} from "./lib/postgres.js";
+import { endToEndSnapshot } from "./lib/snapshot-bench.js";
+import { loadRows } from "./lib/workload.js";
+
+/**
+ * `tsx --conditions=source bench/snapshot-e2e.ts [--rows N] [--runs K]`: the end-to-end snapshot
+ * of `npm run bench` K times, each right after its own COPY baseline, printing rows/s, the ratio
+ * to COPY and each connector's CPU seconds and peak RSS. With BENCH_CLI_B set to another build's
+ * bin.js, runs alternate between that build (the baseline) and this checkout's, so both see the
+ * same machine.
+ */
+const { values } = parseArgs({
+  options: { rows: { type: "string", default: "1000000" }, runs: { type: "string", default: "2" } },
+});
+const rows = Number(values.rows);
+const runs = Number(values.runs);
+if (![rows, runs].every((n) => Number.isInteger(n) && n > 0)) {
+  process.stderr.write("usage: bench/snapshot-e2e.ts [--rows N] [--runs K]\n");
+  process.exit(2);
+}
+const PREFIX = "trbe2ebench_";
+const runName = `${PREFIX}${Date.now().toString(36)}`;
+const name = (suffix: string) => `${runName}_${suffix}`;
+const step = (text: string) => process.stderr.write(`snapshot-e2e: ${text}\n`);
+const builds: { label: string; cli: string | undefined }[] = [{ label: "this build", cli: undefined }];
+if (process.env.BENCH_CLI_B) builds.unshift({ label: "baseline", cli: process.env.BENCH_CLI_B });
+
+async function cleanUp(): Promise<void> {
+  await dropBenchObjects(PREFIX, SOURCE_PORT);
+  await dropBenchObjects(PREFIX, TARGET_PORT);
+  await deleteKafkaObjects(PREFIX);
+}
+
+await cleanUp();
+const sourceDb = name("src");
+await freshDatabase(sourceDb);
+const sql = await connect(sourceDb);
+try {
+  step(`loading ${rows} rows`);
+  await loadRows(sql, rows);
+  for (let index = 1; index <= runs; index++) {
+    for (const build of builds) {
+      if (build.cli === undefined) delete process.env.BENCH_CLI;
+      else process.env.BENCH_CLI = build.cli;
+      const run = `${index}${build.cli === undefined ? "m" : "b"}`;
+      const copy = await measureCopyBaseline(sourceDb, name(`c${run}`), rows);
+      const figures = await endToEndSnapshot(
+        { source: name(`p${run}`), sink: name(`s${run}`) },
+        sourceDb,
+        name(`t${run}`),
+        rows,
+      );
+      await dropDatabase(name(`t${run}`), TARGET_PORT);
+      await sql.query(
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1",
+        [`tributary_${name(`p${run}`)}`],
+      );
+      process.stdout.write(
+        `${build.label} run ${index}: ${Math.round(figures.rowsPerSec)} rows/s end to end, ` +
+          `COPY ${Math.round(copy.rowsPerSec)} rows/s, ratio ${(figures.rowsPerSec / copy.rowsPerSec).toFixed(3)}; ` +
+          `CPU s source ${figures.source.cpuSeconds.toFixed(1)} sink ${figures.sink.cpuSeconds.toFixed(1)}; ` +
+          `peak RSS MB source ${figures.source.peakRssMb.toFixed(0)} sink ${figures.sink.peakRssMb.toFixed(0)}\n`,
+      );
+    }
+  }
+} finally {
+  await sql.end();
+  await ConnectorProcess.killAll();
+  await cleanUp();
+}
