@@ -90,6 +90,7 @@ export async function runSinkSession(options: SinkSessionOptions): Promise<Sessi
     if (topics === undefined) return "done";
     const consumer = new KafkaEventSubscriber(config.kafka, clientId, logger, {
       partitionsConsumedConcurrently: 1,
+      readAhead: true,
       minBytes: FETCH_MIN_BYTES,
       maxBytesPerPartition: config.consumer.fetchMaxBytes,
       maxBytes: config.consumer.fetchMaxBytes,

@@ -32,6 +32,14 @@ export interface KafkaSubscriberOptions {
   sessionTimeoutMs?: number;
   /** How often the member heartbeats, also while a batch is being handled (kafkajs default 3000). */
   heartbeatIntervalMs?: number;
+  /**
+   * Fetch the next batch while one is handled, when more records wait in its partition (one
+   * batch ahead; batches are still handled one at a time, in order). A batch fetched ahead is
+   * dropped unhandled when its partition is sought, or the subscriber stops or fails, before
+   * its turn. The group may rebalance while the batch handed last is handled: `onAssigned`
+   * runs after it, but another member may be handed that partition meanwhile.
+   */
+  readAhead?: boolean;
 }
 
 /**
@@ -49,6 +57,10 @@ export class KafkaEventSubscriber implements EventSubscriber {
   private stopping = false;
   private drain: (() => Promise<void>) | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  /** With `readAhead`: the batch handed to `onBatch` last (never rejects). */
+  private handing: Promise<void> = Promise.resolve();
+  /** Per partition, how often it was sought: batches fetched ahead before a seek are dropped. */
+  private readonly seeks = new Map<string, number>();
   readonly finished: Promise<void>;
 
   constructor(
@@ -92,10 +104,14 @@ export class KafkaEventSubscriber implements EventSubscriber {
           const partitions: TopicPartition[] = Object.entries(event.payload.memberAssignment).flatMap(
             ([topic, numbers]) => numbers.map((partition) => ({ topic, partition })),
           );
-          this.assigning = onAssigned(partitions).catch((error: unknown) => {
-            this.fail(error);
-            throw error;
-          });
+          // A batch of the previous assignment may still be handled (readAhead): it ends first.
+          const previous = this.handing;
+          this.assigning = previous
+            .then(() => onAssigned(partitions))
+            .catch((error: unknown) => {
+              this.fail(error);
+              throw error;
+            });
           this.assigning.catch(() => undefined);
         }
         resolve();
@@ -135,6 +151,8 @@ export class KafkaEventSubscriber implements EventSubscriber {
 
   seek({ topic, partition, offset }: TopicPartitionOffset): void {
     if (!this.consumer) throw new Error("subscriber not started");
+    const key = partitionKey(topic, partition);
+    this.seeks.set(key, (this.seeks.get(key) ?? 0) + 1);
     this.consumer.seek({ topic, partition, offset: offset.toString() });
   }
 
@@ -158,7 +176,7 @@ export class KafkaEventSubscriber implements EventSubscriber {
   private async handleBatch(payload: EachBatchPayload, options: SubscribeOptions): Promise<void> {
     const { batch, isRunning, isStale, heartbeat } = payload;
     // kafkajs may hand over a batch again after a failure: nothing past it may count as consumed.
-    if (this.failedWith) throw this.failedWith.error;
+    this.throwIfFailed();
     await this.assigning;
     // Stale: a seek (e.g. by onAssigned) moved the partition after this batch was fetched.
     if (this.stopping || !isRunning() || isStale() || batch.messages.length === 0) return;
@@ -171,6 +189,34 @@ export class KafkaEventSubscriber implements EventSubscriber {
       records,
       highWatermark: BigInt(batch.highWatermark),
     };
+    // Batches are handled one after the other. Returning before this one is handled lets kafkajs
+    // fetch the next meanwhile; that pays only while more records wait in the partition: at its
+    // end, the next fetch would return early with the few records written meanwhile.
+    const ahead =
+      this.options.readAhead === true && BigInt(batch.lastOffset()) + 1n < recordBatch.highWatermark;
+    const key = partitionKey(batch.topic, batch.partition);
+    const seeks = this.seeks.get(key) ?? 0;
+    const before = this.handing;
+    const mine = before.then(async () => {
+      const dropped = this.failedWith !== undefined || this.stopping || seeks !== (this.seeks.get(key) ?? 0);
+      if (!dropped) await this.handle(recordBatch, heartbeat, options);
+    });
+    const settled = mine.catch(() => undefined);
+    this.handing = settled;
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
+    await (ahead ? before : mine);
+    // Leave the batch unresolved so nothing past a failed one counts as consumed.
+    this.throwIfFailed();
+    await heartbeat();
+  }
+
+  /** Hands `recordBatch` to `onBatch`, heartbeating while it runs; its failure stops the subscriber. */
+  private async handle(
+    recordBatch: RecordBatch,
+    heartbeat: EachBatchPayload["heartbeat"],
+    options: SubscribeOptions,
+  ): Promise<void> {
     const handled = options.onBatch(recordBatch);
     const tracked = handled.catch(() => undefined);
     this.inFlight.add(tracked);
@@ -190,7 +236,10 @@ export class KafkaEventSubscriber implements EventSubscriber {
       clearInterval(beating);
       this.inFlight.delete(tracked);
     }
-    await heartbeat();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failedWith) throw this.failedWith.error;
   }
 
   fail(error: unknown): void {
@@ -206,6 +255,8 @@ export class KafkaEventSubscriber implements EventSubscriber {
     this.failure?.(error);
   }
 }
+
+const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
 
 function toTopicList(topics: string[] | RegExp): (string | RegExp)[] {
   return Array.isArray(topics) ? topics : [topics];
