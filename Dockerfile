@@ -27,5 +27,5 @@ COPY --from=build /out/packages ./packages
 COPY --from=build /app/schemas ./schemas
 USER node
 # The node flags are packages/cli/src/node-flags.ts's, which says why.
-ENTRYPOINT ["node", "--max-semi-space-size=32", "packages/cli/dist/bin.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=32", "--heap-growing-percent=150", "packages/cli/dist/bin.js"]
 CMD ["--help"]

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=32
+#!/usr/bin/env -S node --max-semi-space-size=32 --heap-growing-percent=150
 // A file that exists before the build, so `npm ci` links `tributary` into node_modules/.bin
 // (npm skips a bin whose target is missing, and dist/ appears only after `tsc -b`).
 // The shebang's node flags are src/node-flags.ts's, which says why.
