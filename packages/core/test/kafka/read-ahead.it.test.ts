@@ -164,7 +164,7 @@ describe("KafkaEventSubscriber with readAhead", () => {
   });
 
   it("assigns anew only once the batch in progress is handled, then hands only assigned partitions", async () => {
-    const topic = await backlog(2);
+    const topic = await backlog();
     const groupId = uniqueName("g");
     const first = readingAhead();
     const second = readingAhead();
