@@ -2,19 +2,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { removeBenchObjects } from "./lib/bench-objects.js";
 import { ConnectorProcess } from "./lib/connector-process.js";
 import { benchTopic } from "./lib/connectors.js";
 import { measureCopyBaseline } from "./lib/copy-baseline.js";
-import { deleteKafkaObjects, openAdmin } from "./lib/kafka-offsets.js";
+import { openAdmin } from "./lib/kafka-offsets.js";
 import { measureLatency } from "./lib/latency-bench.js";
-import {
-  connect,
-  dropBenchObjects,
-  dropDatabase,
-  freshDatabase,
-  SOURCE_PORT,
-  TARGET_PORT,
-} from "./lib/postgres.js";
+import { connect, dropDatabase, freshDatabase, TARGET_PORT } from "./lib/postgres.js";
 import { benchPrefix } from "./lib/prefix.js";
 import { buildResults, formatTable } from "./lib/report.js";
 import { endToEndSnapshot, sinkOnlySnapshot, sourceOnlySnapshot } from "./lib/snapshot-bench.js";
@@ -68,9 +62,7 @@ const name = (suffix: string) => `${runName}_${suffix}`;
 const step = (text: string) => process.stderr.write(`bench: ${text}\n`);
 
 async function cleanUp(prefix: string): Promise<void> {
-  await dropBenchObjects(prefix, SOURCE_PORT);
-  await dropBenchObjects(prefix, TARGET_PORT);
-  const left = await deleteKafkaObjects(prefix);
+  const left = await removeBenchObjects(prefix);
   if (left.length > 0) step(`consumer groups still with members, left for the next run: ${left.join(", ")}`);
 }
 

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type pg from "pg";
 import { copyIn } from "../packages/sink-postgres/src/target/copy-in.js";
+import { removeBenchObjects } from "./lib/bench-objects.js";
 import { ConnectorProcess } from "./lib/connector-process.js";
 import { benchTopic, startSink, use } from "./lib/connectors.js";
 import { openAdmin, topicRecords } from "./lib/kafka-offsets.js";
@@ -165,11 +166,7 @@ async function sinkRun(topic: string, index: number): Promise<void> {
 }
 
 async function clean(): Promise<void> {
-  const { dropBenchObjects } = await import("./lib/postgres.js");
-  const { deleteKafkaObjects } = await import("./lib/kafka-offsets.js");
-  await dropBenchObjects(PREFIX, SOURCE_PORT);
-  await dropBenchObjects(PREFIX, TARGET_PORT);
-  await deleteKafkaObjects(PREFIX);
+  await removeBenchObjects(PREFIX);
 }
 
 try {

@@ -1,15 +1,10 @@
 import { parseArgs } from "node:util";
+import { removeBenchObjects } from "./lib/bench-objects.js";
+import { alternatedBuilds, useBuild } from "./lib/builds.js";
 import { ConnectorProcess } from "./lib/connector-process.js";
 import { benchTopic } from "./lib/connectors.js";
-import { deleteKafkaObjects, openAdmin } from "./lib/kafka-offsets.js";
-import {
-  connect,
-  dropBenchObjects,
-  dropDatabase,
-  freshDatabase,
-  SOURCE_PORT,
-  TARGET_PORT,
-} from "./lib/postgres.js";
+import { openAdmin } from "./lib/kafka-offsets.js";
+import { connect, dropDatabase, freshDatabase, TARGET_PORT } from "./lib/postgres.js";
 import { sinkOnlySnapshot, sourceOnlySnapshot } from "./lib/snapshot-bench.js";
 import { sinkOnlyStreaming, sourceOnlyStreaming, writeBacklog } from "./lib/streaming-bench.js";
 import { loadRows } from "./lib/workload.js";
@@ -39,12 +34,9 @@ const PREFIX = "trbsinkstream_";
 const runName = `${PREFIX}${Date.now().toString(36)}`;
 const name = (suffix: string) => `${runName}_${suffix}`;
 const step = (text: string) => process.stderr.write(`sink-streaming: ${text}\n`);
-const builds: { label: string; cli: string | undefined }[] = [{ label: "this build", cli: undefined }];
-if (process.env.BENCH_CLI_B) builds.unshift({ label: "baseline", cli: process.env.BENCH_CLI_B });
+const builds = alternatedBuilds();
 
-await dropBenchObjects(PREFIX, SOURCE_PORT);
-await dropBenchObjects(PREFIX, TARGET_PORT);
-await deleteKafkaObjects(PREFIX);
+await removeBenchObjects(PREFIX);
 const admin = openAdmin();
 const sourceDb = name("src");
 await freshDatabase(sourceDb);
@@ -65,8 +57,7 @@ try {
   try {
     for (let index = 1; index <= runs; index++) {
       for (const build of builds) {
-        if (build.cli === undefined) delete process.env.BENCH_CLI;
-        else process.env.BENCH_CLI = build.cli;
+        useBuild(build);
         const database = name(`t${index}${build.cli === undefined ? "m" : "b"}`);
         await target.query(`CREATE DATABASE ${database} TEMPLATE ${name("t0")}`);
         const figures = await sinkOnlyStreaming(admin, name("s"), topic, database);
@@ -85,7 +76,5 @@ try {
   await sql.end();
   await admin.close();
   await ConnectorProcess.killAll();
-  await dropBenchObjects(PREFIX, SOURCE_PORT);
-  await dropBenchObjects(PREFIX, TARGET_PORT);
-  await deleteKafkaObjects(PREFIX);
+  await removeBenchObjects(PREFIX);
 }

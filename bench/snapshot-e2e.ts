@@ -1,15 +1,9 @@
 import { parseArgs } from "node:util";
+import { removeBenchObjects } from "./lib/bench-objects.js";
+import { alternatedBuilds, useBuild } from "./lib/builds.js";
 import { ConnectorProcess } from "./lib/connector-process.js";
 import { measureCopyBaseline } from "./lib/copy-baseline.js";
-import { deleteKafkaObjects } from "./lib/kafka-offsets.js";
-import {
-  connect,
-  dropBenchObjects,
-  dropDatabase,
-  freshDatabase,
-  SOURCE_PORT,
-  TARGET_PORT,
-} from "./lib/postgres.js";
+import { connect, dropDatabase, freshDatabase, TARGET_PORT } from "./lib/postgres.js";
 import { endToEndSnapshot } from "./lib/snapshot-bench.js";
 import { loadRows } from "./lib/workload.js";
 
@@ -33,16 +27,9 @@ const PREFIX = "trbe2ebench_";
 const runName = `${PREFIX}${Date.now().toString(36)}`;
 const name = (suffix: string) => `${runName}_${suffix}`;
 const step = (text: string) => process.stderr.write(`snapshot-e2e: ${text}\n`);
-const builds: { label: string; cli: string | undefined }[] = [{ label: "this build", cli: undefined }];
-if (process.env.BENCH_CLI_B) builds.unshift({ label: "baseline", cli: process.env.BENCH_CLI_B });
+const builds = alternatedBuilds();
 
-async function cleanUp(): Promise<void> {
-  await dropBenchObjects(PREFIX, SOURCE_PORT);
-  await dropBenchObjects(PREFIX, TARGET_PORT);
-  await deleteKafkaObjects(PREFIX);
-}
-
-await cleanUp();
+await removeBenchObjects(PREFIX);
 const sourceDb = name("src");
 await freshDatabase(sourceDb);
 const sql = await connect(sourceDb);
@@ -51,8 +38,7 @@ try {
   await loadRows(sql, rows);
   for (let index = 1; index <= runs; index++) {
     for (const build of builds) {
-      if (build.cli === undefined) delete process.env.BENCH_CLI;
-      else process.env.BENCH_CLI = build.cli;
+      useBuild(build);
       const run = `${index}${build.cli === undefined ? "m" : "b"}`;
       const copy = await measureCopyBaseline(sourceDb, name(`c${run}`), rows);
       const figures = await endToEndSnapshot(
@@ -77,5 +63,5 @@ try {
 } finally {
   await sql.end();
   await ConnectorProcess.killAll();
-  await cleanUp();
+  await removeBenchObjects(PREFIX);
 }
