@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
 import kafkajs from "kafkajs";
+import { afterAll } from "vitest";
 import {
   createLogger,
   type KafkaConfig,
+  KafkaEventPublisher,
   KafkaTopicAdmin,
   kafkaConfigSchema,
 } from "../../packages/core/src/index.js";
@@ -32,6 +34,26 @@ export async function deleteTopics(topics: string[]): Promise<void> {
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * A topic admin and a publisher for one test file, closed after its tests; the topics named in
+ * `topics` are deleted then.
+ */
+export function kafkaTestFixture(): {
+  admin: KafkaTopicAdmin;
+  publisher: KafkaEventPublisher;
+  topics: string[];
+} {
+  const topics: string[] = [];
+  const admin = new KafkaTopicAdmin(testKafka, "test", quietLogger);
+  const publisher = new KafkaEventPublisher(testKafka, "test", quietLogger);
+  afterAll(async () => {
+    await publisher.close();
+    await admin.close();
+    await deleteTopics(topics);
+  });
+  return { admin, publisher, topics };
 }
 
 /** Resolves once every topic exists; fails after `timeoutMs`. */

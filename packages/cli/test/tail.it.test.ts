@@ -1,15 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { insertEnvelope, ordersTable } from "../../../test/support/events.js";
-import { deleteTopics, quietLogger, testKafka, uniqueName } from "../../../test/support/kafka.js";
+import { kafkaTestFixture, quietLogger, testKafka, uniqueName } from "../../../test/support/kafka.js";
 import {
   buildTableSchemas,
   encode,
   internalTopic,
-  KafkaEventPublisher,
   KafkaEventSubscriber,
-  KafkaTopicAdmin,
   type OutgoingRecord,
   SchemaStore,
   tableTopic,
@@ -19,15 +17,7 @@ import {
 /** The compiled CLI, run as its own process: it knows nothing but the topic it is given. */
 const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
 
-const topics: string[] = [];
-const admin = new KafkaTopicAdmin(testKafka, "test", quietLogger);
-const publisher = new KafkaEventPublisher(testKafka, "test", quietLogger);
-
-afterAll(async () => {
-  await publisher.close();
-  await admin.close();
-  await deleteTopics(topics);
-});
+const { admin, publisher, topics } = kafkaTestFixture();
 
 interface Run {
   code: number | null;

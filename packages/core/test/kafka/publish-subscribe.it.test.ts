@@ -1,23 +1,14 @@
 import kafkajs from "kafkajs";
-import { afterAll, describe, expect, it } from "vitest";
-import { deleteTopics, quietLogger, testKafka, uniqueName } from "../../../../test/support/kafka.js";
+import { describe, expect, it } from "vitest";
+import { kafkaTestFixture, quietLogger, testKafka, uniqueName } from "../../../../test/support/kafka.js";
 import {
   type IncomingRecord,
   KafkaEventPublisher,
   KafkaEventSubscriber,
-  KafkaTopicAdmin,
   TributaryError,
 } from "../../src/index.js";
 
-const topics: string[] = [];
-const admin = new KafkaTopicAdmin(testKafka, "test", quietLogger);
-const publisher = new KafkaEventPublisher(testKafka, "test", quietLogger);
-
-afterAll(async () => {
-  await publisher.close();
-  await admin.close();
-  await deleteTopics(topics);
-});
+const { admin, publisher, topics } = kafkaTestFixture();
 
 async function newTopic(partitions = 1): Promise<string> {
   const topic = uniqueName("it.pubsub");

@@ -1,21 +1,8 @@
-import { afterAll, describe, expect, it } from "vitest";
-import { deleteTopics, quietLogger, testKafka, uniqueName } from "../../../../test/support/kafka.js";
-import {
-  type IncomingRecord,
-  KafkaEventPublisher,
-  KafkaEventSubscriber,
-  KafkaTopicAdmin,
-} from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { kafkaTestFixture, quietLogger, testKafka, uniqueName } from "../../../../test/support/kafka.js";
+import { type IncomingRecord, KafkaEventSubscriber } from "../../src/index.js";
 
-const topics: string[] = [];
-const admin = new KafkaTopicAdmin(testKafka, "test", quietLogger);
-const publisher = new KafkaEventPublisher(testKafka, "test", quietLogger);
-
-afterAll(async () => {
-  await publisher.close();
-  await admin.close();
-  await deleteTopics(topics);
-});
+const { admin, publisher, topics } = kafkaTestFixture();
 
 const RECORDS = 600;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
