@@ -8,8 +8,8 @@ import { benchTopic } from "./lib/connectors.js";
 import { measureCopyBaseline } from "./lib/copy-baseline.js";
 import { openAdmin } from "./lib/kafka-offsets.js";
 import { measureLatency } from "./lib/latency-bench.js";
-import { connect, dropDatabase, freshDatabase, TARGET_PORT } from "./lib/postgres.js";
-import { benchPrefix } from "./lib/prefix.js";
+import { dropDatabase, TARGET_PORT } from "./lib/postgres.js";
+import { benchPrefix, runNames } from "./lib/prefix.js";
 import { buildResults, formatTable } from "./lib/report.js";
 import { endToEndSnapshot, sinkOnlySnapshot, sourceOnlySnapshot } from "./lib/snapshot-bench.js";
 import {
@@ -19,7 +19,7 @@ import {
   sourceOnlyStreaming,
   writeBacklog,
 } from "./lib/streaming-bench.js";
-import { loadRows } from "./lib/workload.js";
+import { sourceWithRows } from "./lib/workload.js";
 
 /**
  * `npm run bench [-- --rows N --seconds S --transactions N --rate E]`: source → Kafka → target
@@ -57,8 +57,7 @@ if (
  * run's clean-up does not remove another's live objects.
  */
 const PREFIX = benchPrefix();
-const runName = `${PREFIX}${Date.now().toString(36)}`;
-const name = (suffix: string) => `${runName}_${suffix}`;
+const { runName, name } = runNames(PREFIX);
 const step = (text: string) => process.stderr.write(`bench: ${text}\n`);
 
 async function cleanUp(prefix: string): Promise<void> {
@@ -71,12 +70,9 @@ step("removing what an interrupted run left");
 await cleanUp(PREFIX);
 const admin = openAdmin();
 const sourceDb = name("src");
-await freshDatabase(sourceDb);
-const sql = await connect(sourceDb);
+step(`loading ${rows} rows`);
+const { sql, rowBytes } = await sourceWithRows(sourceDb, rows);
 try {
-  step(`loading ${rows} rows`);
-  const { rowBytes } = await loadRows(sql, rows);
-
   step("baseline: COPY TO STDOUT | COPY FROM STDIN between the clusters");
   const copy = await measureCopyBaseline(sourceDb, name("copy"), rows);
 

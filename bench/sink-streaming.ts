@@ -4,10 +4,11 @@ import { alternatedBuilds, useBuild } from "./lib/builds.js";
 import { ConnectorProcess } from "./lib/connector-process.js";
 import { benchTopic } from "./lib/connectors.js";
 import { openAdmin } from "./lib/kafka-offsets.js";
-import { connect, dropDatabase, freshDatabase, TARGET_PORT } from "./lib/postgres.js";
+import { connect, dropDatabase, TARGET_PORT } from "./lib/postgres.js";
+import { runNames } from "./lib/prefix.js";
 import { sinkOnlySnapshot, sourceOnlySnapshot } from "./lib/snapshot-bench.js";
 import { sinkOnlyStreaming, sourceOnlyStreaming, writeBacklog } from "./lib/streaming-bench.js";
-import { loadRows } from "./lib/workload.js";
+import { sourceWithRows } from "./lib/workload.js";
 
 /**
  * `tsx --conditions=source bench/sink-streaming.ts [--rows N] [--transactions N] [--runs K]`:
@@ -31,19 +32,16 @@ if (![rows, transactions, runs].every((n) => Number.isInteger(n) && n > 0)) {
   process.exit(2);
 }
 const PREFIX = "trbsinkstream_";
-const runName = `${PREFIX}${Date.now().toString(36)}`;
-const name = (suffix: string) => `${runName}_${suffix}`;
+const { name } = runNames(PREFIX);
 const step = (text: string) => process.stderr.write(`sink-streaming: ${text}\n`);
 const builds = alternatedBuilds();
 
 await removeBenchObjects(PREFIX);
 const admin = openAdmin();
 const sourceDb = name("src");
-await freshDatabase(sourceDb);
-const sql = await connect(sourceDb);
+step(`loading ${rows} rows`);
+const { sql } = await sourceWithRows(sourceDb, rows);
 try {
-  step(`loading ${rows} rows`);
-  await loadRows(sql, rows);
   step("source alone: snapshot into Kafka");
   await sourceOnlySnapshot(admin, name("p"), sourceDb, rows);
   const topic = benchTopic(name("p"), "rows");

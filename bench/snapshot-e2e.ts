@@ -3,9 +3,10 @@ import { removeBenchObjects } from "./lib/bench-objects.js";
 import { alternatedBuilds, useBuild } from "./lib/builds.js";
 import { ConnectorProcess } from "./lib/connector-process.js";
 import { measureCopyBaseline } from "./lib/copy-baseline.js";
-import { connect, dropDatabase, freshDatabase, TARGET_PORT } from "./lib/postgres.js";
+import { dropDatabase, TARGET_PORT } from "./lib/postgres.js";
+import { runNames } from "./lib/prefix.js";
 import { endToEndSnapshot } from "./lib/snapshot-bench.js";
-import { loadRows } from "./lib/workload.js";
+import { sourceWithRows } from "./lib/workload.js";
 
 /**
  * `tsx --conditions=source bench/snapshot-e2e.ts [--rows N] [--runs K]`: the end-to-end snapshot
@@ -24,18 +25,15 @@ if (![rows, runs].every((n) => Number.isInteger(n) && n > 0)) {
   process.exit(2);
 }
 const PREFIX = "trbe2ebench_";
-const runName = `${PREFIX}${Date.now().toString(36)}`;
-const name = (suffix: string) => `${runName}_${suffix}`;
+const { name } = runNames(PREFIX);
 const step = (text: string) => process.stderr.write(`snapshot-e2e: ${text}\n`);
 const builds = alternatedBuilds();
 
 await removeBenchObjects(PREFIX);
 const sourceDb = name("src");
-await freshDatabase(sourceDb);
-const sql = await connect(sourceDb);
+step(`loading ${rows} rows`);
+const { sql } = await sourceWithRows(sourceDb, rows);
 try {
-  step(`loading ${rows} rows`);
-  await loadRows(sql, rows);
   for (let index = 1; index <= runs; index++) {
     for (const build of builds) {
       useBuild(build);

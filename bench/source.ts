@@ -1,11 +1,11 @@
 import { parseArgs } from "node:util";
 import { ConnectorProcess } from "./lib/connector-process.js";
 import { deleteKafkaObjects, openAdmin } from "./lib/kafka-offsets.js";
-import { connect, dropBenchObjects, freshDatabase, SOURCE_PORT } from "./lib/postgres.js";
-import { benchPrefix } from "./lib/prefix.js";
+import { dropBenchObjects, SOURCE_PORT } from "./lib/postgres.js";
+import { benchPrefix, runNames } from "./lib/prefix.js";
 import { sourceOnlySnapshot } from "./lib/snapshot-bench.js";
 import { sourceOnlyStreaming, writeBacklog } from "./lib/streaming-bench.js";
-import { loadRows } from "./lib/workload.js";
+import { sourceWithRows } from "./lib/workload.js";
 
 /**
  * `npm run bench:source [-- --rows N --transactions N]`: only the source's two phases of
@@ -24,15 +24,13 @@ if (!Number.isInteger(rows) || rows < 1000 || !Number.isInteger(transactions) ||
 }
 
 const prefix = benchPrefix();
-const runName = `${prefix}${Date.now().toString(36)}`;
+const { runName } = runNames(prefix);
 const step = (text: string) => process.stderr.write(`bench: ${text}\n`);
 const admin = openAdmin();
 const database = `${runName}_src`;
-await freshDatabase(database);
-const sql = await connect(database);
+step(`loading ${rows} rows`);
+const { sql } = await sourceWithRows(database, rows);
 try {
-  step(`loading ${rows} rows`);
-  await loadRows(sql, rows);
   step("source alone: snapshot into Kafka");
   const snapshot = await sourceOnlySnapshot(admin, `${runName}_p1`, database, rows);
   step(`writing a backlog of ${transactions} transactions of 10 rows`);

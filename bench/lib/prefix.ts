@@ -6,3 +6,9 @@ export function benchPrefix(): string {
   }
   return prefix;
 }
+
+/** One run's name (`prefix` and the time) and the names of its objects, `<run>_<suffix>`. */
+export function runNames(prefix: string): { runName: string; name: (suffix: string) => string } {
+  const runName = `${prefix}${Date.now().toString(36)}`;
+  return { runName, name: (suffix) => `${runName}_${suffix}` };
+}

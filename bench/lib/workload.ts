@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type pg from "pg";
-import { run } from "./postgres.js";
+import { connect, freshDatabase, run } from "./postgres.js";
 
 /** About 200 bytes a row: a key, numbers, a timestamp, a flag and two strings. */
 export const BENCH_TABLE_SQL = `
@@ -71,4 +71,19 @@ export async function writeTransactions(database: string, transactions: number, 
     ],
     { maxBuffer: 16 * 1024 * 1024 },
   );
+}
+
+/** A fresh source database `database` holding `rows` bench rows, and a client connected to it. */
+export async function sourceWithRows(
+  database: string,
+  rows: number,
+): Promise<{ sql: pg.Client; rowBytes: number }> {
+  await freshDatabase(database);
+  const sql = await connect(database);
+  try {
+    return { sql, ...(await loadRows(sql, rows)) };
+  } catch (error) {
+    await sql.end();
+    throw error;
+  }
 }
