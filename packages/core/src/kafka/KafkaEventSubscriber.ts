@@ -262,13 +262,13 @@ function toTopicList(topics: string[] | RegExp): (string | RegExp)[] {
   return Array.isArray(topics) ? topics : [topics];
 }
 
-/** A fetched record; its headers are converted only when read (the sink rarely reads them). */
+/** A fetched record; its headers are decoded and converted only when read (the sink rarely reads them). */
 class KafkaRecord implements IncomingRecord {
   readonly offset: bigint;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly timestampMs: number;
-  private rawHeaders: IHeaders | undefined;
+  private message: KafkaMessage | undefined;
   private converted: Record<string, Buffer> | undefined;
 
   constructor(
@@ -280,13 +280,13 @@ class KafkaRecord implements IncomingRecord {
     this.key = message.key;
     this.value = message.value;
     this.timestampMs = Number(message.timestamp);
-    this.rawHeaders = message.headers;
+    this.message = message;
   }
 
   get headers(): Record<string, Buffer> {
     if (this.converted === undefined) {
-      this.converted = toHeaders(this.rawHeaders);
-      this.rawHeaders = undefined;
+      this.converted = toHeaders(this.message?.headers);
+      this.message = undefined;
     }
     return this.converted;
   }

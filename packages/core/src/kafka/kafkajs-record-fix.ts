@@ -5,8 +5,11 @@ import { createRequire } from "node:module";
  * a reduce (an object copy per header) and its timestamp and offset with 64-bit Long objects
  * (several per record, a Long per varint byte): together a large part of a consumer's CPU and
  * garbage in a profile of the sink. `decodeRecord` has the same output (kafkajs-fixes.ts puts it
- * in Node's module cache before kafkajs loads its own): headers gathered in one object, and timestamp and offset added in doubles whenever they are
- * safe integers (else with Long, as kafkajs does).
+ * in Node's module cache before kafkajs loads its own): timestamp and offset added in doubles
+ * whenever they are safe integers (else with Long, as kafkajs does), and headers gathered in one
+ * object when first read. The sink reads a record's headers only to dead-letter it, and each
+ * of our records carries two or three: decoding them up front cost a string, a Buffer view and
+ * an object per header, for every record.
  */
 interface KafkaDecoder {
   buffer: Buffer;
@@ -40,6 +43,7 @@ interface BatchContext {
 type HeaderValue = Buffer | null;
 
 const require = createRequire(import.meta.url);
+const Decoder = require("kafkajs/src/protocol/decoder.js") as new (buffer: Buffer) => KafkaDecoder;
 const Long = require("kafkajs/src/utils/long.js") as LongStatic;
 const HeaderDecoder = require("kafkajs/src/protocol/recordBatch/header/v0/decoder.js") as (
   decoder: KafkaDecoder,
@@ -95,6 +99,53 @@ export function decodeRecord(decoder: KafkaDecoder, batchContext: BatchContext =
   const offset = addToText(firstOffset, offsetDelta);
   const key = decoder.readVarIntBytes();
   const value = decoder.readVarIntBytes();
+  return new FetchedRecord(
+    magicByte,
+    attributes,
+    timestamp,
+    offset,
+    key,
+    value,
+    decoder.buffer,
+    decoder.offset,
+    isControlBatch,
+    batchContext,
+  );
+}
+
+/** A decoded record, as kafkajs's decoder gives it; its headers are decoded when first read. */
+class FetchedRecord {
+  // Private fields (#) are not own properties: a copy of the record holds kafkajs's fields only.
+  readonly #bytes: Buffer;
+  readonly #headersAt: number;
+  #headers: Record<string, HeaderValue | HeaderValue[]> | undefined;
+
+  constructor(
+    readonly magicByte: number | undefined,
+    readonly attributes: number,
+    readonly timestamp: string,
+    readonly offset: string,
+    readonly key: Buffer | null,
+    readonly value: Buffer | null,
+    /** The record's bytes, and where its headers start in them. */
+    bytes: Buffer,
+    headersAt: number,
+    readonly isControlRecord: boolean,
+    readonly batchContext: BatchContext,
+  ) {
+    this.#bytes = bytes;
+    this.#headersAt = headersAt;
+  }
+
+  get headers(): Record<string, HeaderValue | HeaderValue[]> {
+    this.#headers ??= decodeHeaders(this.#bytes, this.#headersAt);
+    return this.#headers;
+  }
+}
+
+function decodeHeaders(bytes: Buffer, at: number): Record<string, HeaderValue | HeaderValue[]> {
+  const decoder = new Decoder(bytes);
+  decoder.offset = at;
   const headers: Record<string, HeaderValue | HeaderValue[]> = {};
   for (const header of decoder.readVarIntArray(HeaderDecoder)) {
     const previous = headers[header.key];
@@ -105,17 +156,7 @@ export function decodeRecord(decoder: KafkaDecoder, batchContext: BatchContext =
           ? previous.concat([header.value])
           : [previous, header.value];
   }
-  return {
-    magicByte,
-    attributes,
-    timestamp,
-    offset,
-    key,
-    value,
-    headers,
-    isControlRecord: isControlBatch,
-    batchContext,
-  };
+  return headers;
 }
 
 /** The kafkajs module `decodeRecord` replaces (kafkajs-fixes.ts puts it in Node's module cache). */
