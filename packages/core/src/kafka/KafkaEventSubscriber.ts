@@ -37,7 +37,8 @@ export interface KafkaSubscriberOptions {
    * batch ahead; batches are still handled one at a time, in order). A batch fetched ahead is
    * dropped unhandled when its partition is sought, or the subscriber stops or fails, before
    * its turn. The group may rebalance while the batch handed last is handled: `onAssigned`
-   * runs after it, but another member may be handed that partition meanwhile.
+   * runs after it, but another member may be handed that partition meanwhile. Batches of all
+   * partitions are handled one at a time, so it excludes `partitionsConsumedConcurrently` > 1.
    */
   readAhead?: boolean;
 }
@@ -57,7 +58,7 @@ export class KafkaEventSubscriber implements EventSubscriber {
   private stopping = false;
   private drain: (() => Promise<void>) | undefined;
   private readonly inFlight = new Set<Promise<void>>();
-  /** With `readAhead`: the batch handed to `onBatch` last (never rejects). */
+  /** With `readAhead`: the handling of the batch handed over last (never rejects). */
   private handing: Promise<void> = Promise.resolve();
   /** Per partition, how often it was sought: batches fetched ahead before a seek are dropped. */
   private readonly seeks = new Map<string, number>();
@@ -69,6 +70,11 @@ export class KafkaEventSubscriber implements EventSubscriber {
     private readonly logger: Logger,
     private readonly options: KafkaSubscriberOptions = {},
   ) {
+    if (options.readAhead && (options.partitionsConsumedConcurrently ?? 1) > 1) {
+      throw new Error(
+        "readAhead handles one batch at a time: it excludes partitionsConsumedConcurrently > 1",
+      );
+    }
     this.finished = new Promise<void>((resolve, reject) => {
       this.stopped = resolve;
       this.failure = reject;
@@ -189,11 +195,15 @@ export class KafkaEventSubscriber implements EventSubscriber {
       records,
       highWatermark: BigInt(batch.highWatermark),
     };
+    if (!this.options.readAhead) {
+      await this.handle(recordBatch, heartbeat, options);
+      await heartbeat();
+      return;
+    }
     // Batches are handled one after the other. Returning before this one is handled lets kafkajs
     // fetch the next meanwhile; that pays only while more records wait in the partition: at its
     // end, the next fetch would return early with the few records written meanwhile.
-    const ahead =
-      this.options.readAhead === true && BigInt(batch.lastOffset()) + 1n < recordBatch.highWatermark;
+    const ahead = BigInt(batch.lastOffset()) + 1n < recordBatch.highWatermark;
     const key = partitionKey(batch.topic, batch.partition);
     const seeks = this.seeks.get(key) ?? 0;
     const before = this.handing;

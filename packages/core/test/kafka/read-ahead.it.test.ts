@@ -190,4 +190,14 @@ describe("KafkaEventSubscriber with readAhead", () => {
     expect(assignedWhileHandling).toEqual([false, false]);
     expect(outsideAssignment).toEqual([]);
   });
+
+  it("refuses partitionsConsumedConcurrently above 1, which would hand batches of partitions at once", () => {
+    expect(
+      () =>
+        new KafkaEventSubscriber(testKafka, "test", quietLogger, {
+          readAhead: true,
+          partitionsConsumedConcurrently: 2,
+        }),
+    ).toThrow(/excludes partitionsConsumedConcurrently > 1/);
+  });
 });
