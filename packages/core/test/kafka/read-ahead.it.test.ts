@@ -34,6 +34,13 @@ const readingAhead = () =>
     maxBytesPerPartition: 16 * 1024,
   });
 
+/** Subscribe options reading `topic` from its start, as group `groupId` (a new group by default). */
+const fromStart = (topic: string, groupId = uniqueName("g")) => ({
+  groupId,
+  topics: [topic],
+  fromBeginning: true,
+});
+
 function signal(): { promise: Promise<void>; resolve: () => void } {
   let resolve: () => void = () => undefined;
   const promise = new Promise<void>((done) => {
@@ -52,9 +59,7 @@ describe("KafkaEventSubscriber with readAhead", () => {
     let batches = 0;
     const all = signal();
     await subscriber.start({
-      groupId: uniqueName("g"),
-      topics: [topic],
-      fromBeginning: true,
+      ...fromStart(topic),
       onBatch: async (batch) => {
         handling++;
         batches++;
@@ -81,9 +86,7 @@ describe("KafkaEventSubscriber with readAhead", () => {
     const firstOffsets: bigint[] = [];
     const three = signal();
     await subscriber.start({
-      groupId: uniqueName("g"),
-      topics: [topic],
-      fromBeginning: true,
+      ...fromStart(topic),
       onBatch: async (batch) => {
         firstOffsets.push((batch.records[0] as IncomingRecord).offset);
         if (firstOffsets.length === 1) {
@@ -110,9 +113,7 @@ describe("KafkaEventSubscriber with readAhead", () => {
     const failure = new Error("apply failed");
     let batches = 0;
     await subscriber.start({
-      groupId: uniqueName("g"),
-      topics: [topic],
-      fromBeginning: true,
+      ...fromStart(topic),
       onBatch: async () => {
         batches++;
         await sleep(300);
@@ -132,9 +133,7 @@ describe("KafkaEventSubscriber with readAhead", () => {
     let batches = 0;
     let finishedFirst = false;
     await subscriber.start({
-      groupId: uniqueName("g"),
-      topics: [topic],
-      fromBeginning: true,
+      ...fromStart(topic),
       onBatch: async () => {
         batches++;
         started.resolve();
@@ -162,9 +161,7 @@ describe("KafkaEventSubscriber with readAhead", () => {
     const started = signal();
     const reassigned = signal();
     await first.start({
-      groupId,
-      topics: [topic],
-      fromBeginning: true,
+      ...fromStart(topic, groupId),
       onAssigned: async (partitions) => {
         assignedWhileHandling.push(handling);
         assignment = partitions.map(({ partition }) => partition);
@@ -181,7 +178,7 @@ describe("KafkaEventSubscriber with readAhead", () => {
     try {
       await Promise.race([started.promise, first.finished]);
       // A second member makes the group rebalance while the first handles a batch.
-      await second.start({ groupId, topics: [topic], fromBeginning: true, onBatch: async () => undefined });
+      await second.start({ ...fromStart(topic, groupId), onBatch: async () => undefined });
       await Promise.race([reassigned.promise, first.finished]);
       await sleep(1_000);
     } finally {
