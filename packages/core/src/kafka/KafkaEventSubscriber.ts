@@ -211,10 +211,8 @@ export class KafkaEventSubscriber implements EventSubscriber {
       const dropped = this.failedWith !== undefined || this.stopping || seeks !== (this.seeks.get(key) ?? 0);
       if (!dropped) await this.handle(recordBatch, heartbeat, options);
     });
-    const settled = mine.catch(() => undefined);
-    this.handing = settled;
-    this.inFlight.add(settled);
-    void settled.then(() => this.inFlight.delete(settled));
+    // `stop` waits for the batch being handled (`handle` tracks it); a queued one sees `stopping`.
+    this.handing = mine.catch(() => undefined);
     await (ahead ? before : mine);
     // Leave the batch unresolved so nothing past a failed one counts as consumed.
     this.throwIfFailed();
