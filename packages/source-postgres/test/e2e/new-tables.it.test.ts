@@ -64,6 +64,18 @@ async function close(h: Harness | undefined): Promise<void> {
   await cleanUpSource(h.config, h.db);
 }
 
+/** A logger at `level` whose lines (parsed) land in `lines`. */
+function recordingLogger(level: "info" | "warn"): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString().split("\n")) if (line !== "") lines.push(JSON.parse(line));
+      callback();
+    },
+  });
+  return { logger: createLogger({ level, destination }), lines };
+}
+
 describe("a glob include with excluded tables and columns (publication FOR TABLE)", () => {
   let h: Harness;
   const topic = (table: string) => tableTopic(h.prefix, "shop", table);
@@ -333,6 +345,7 @@ describe("a whole schema (publication FOR TABLES IN SCHEMA)", () => {
 
 describe("a table that joins the capture while it is written to", () => {
   let h: Harness;
+  const { logger, lines } = recordingLogger("info");
   const topic = (table: string) => tableTopic(h.prefix, "shop", table);
 
   beforeAll(async () => {
@@ -343,6 +356,7 @@ describe("a table that joins the capture while it is written to", () => {
        CREATE SCHEMA other; CREATE TABLE other.busy (id int PRIMARY KEY, v int NOT NULL);
        INSERT INTO other.busy SELECT g, 0 FROM generate_series(1, 400) g`,
       { snapshot: { workers: 1, chunkRows: 1000, fetchRows: 500, incrementalChunkRows: 37 } },
+      logger,
     );
     await h.connector.until(waitForTopics([topic("first")]));
     await h.collector.subscribe([topic("first")]);
@@ -386,13 +400,35 @@ describe("a table that joins the capture while it is written to", () => {
       }
       return state;
     };
-    await h.connector.until(
-      h.collector.waitFor(
-        "the table's current rows",
-        () => latest().size === expected.size && [...expected].every(([id, v]) => latest().get(id) === v),
-        60_000,
-      ),
-    );
+    const differing = () => {
+      const state = latest();
+      const ids = new Set([...expected.keys(), ...state.keys()]);
+      return [...ids].filter((id) => state.get(id) !== expected.get(id));
+    };
+    try {
+      await h.connector.until(
+        h.collector.waitFor("the table's current rows", () => differing().length === 0, 60_000),
+      );
+    } catch (error) {
+      // Name each key that differs, with its events, so a failure can be told from a slow run.
+      const keys = differing();
+      const history = keys.slice(0, 20).map((id) => ({
+        id,
+        expected: expected.get(id),
+        events: h.collector
+          .ofTopic(topic("busy"))
+          .filter((event) => Number(event.key?.id) === id)
+          .map(
+            (event) => `${event.offset}:${event.value?.op ?? "tombstone"}:${event.value?.after?.v ?? "-"}`,
+          ),
+      }));
+      const log = lines.map(
+        ({ time, level, msg, pid: _pid, ...fields }) => `${time} ${level} ${msg} ${JSON.stringify(fields)}`,
+      );
+      throw new Error(
+        `${(error as Error).message}; ${keys.length} keys differ, the first: ${JSON.stringify(history)}; the source's log:\n${log.join("\n")}`,
+      );
+    }
     expect(latest()).toEqual(expected);
     // A key's value only grows until it is deleted: an older image after a newer one is a regression.
     const regressions: string[] = [];
@@ -466,16 +502,10 @@ describe("a keyless table that joins the capture while rows are inserted into it
 
 describe("a keyless table without REPLICA IDENTITY FULL that joins the capture", () => {
   let h: Harness;
-  const lines: Record<string, unknown>[] = [];
+  const { logger, lines } = recordingLogger("warn");
   const topic = (table: string) => tableTopic(h.prefix, "shop", table);
 
   beforeAll(async () => {
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        for (const line of chunk.toString().split("\n")) if (line !== "") lines.push(JSON.parse(line));
-        callback();
-      },
-    });
     h = await open(
       "joinrefused",
       { include: ["shop.*"] },
@@ -483,7 +513,7 @@ describe("a keyless table without REPLICA IDENTITY FULL that joins the capture",
        CREATE SCHEMA other; CREATE TABLE other.log (v int NOT NULL);
        INSERT INTO other.log SELECT g FROM generate_series(1, 100) g`,
       {},
-      createLogger({ level: "warn", destination }),
+      logger,
     );
     await h.connector.until(waitForTopics([topic("first")]));
     await h.collector.subscribe([topic("first")]);
