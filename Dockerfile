@@ -6,7 +6,8 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY . .
 # --ignore-scripts: no root `prepare` (the compile is the next, explicit step) and no install
-# scripts of dev tools; the runtime dependencies are plain JavaScript.
+# scripts of dev tools; no runtime dependency needs one (@node-rs/crc32 ships its prebuilt
+# binary as an optional package per platform, which npm picks by os and cpu).
 RUN npm ci --ignore-scripts --no-audit --no-fund
 RUN npx tsc -b
 RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund

@@ -8,7 +8,7 @@ import { crc32c } from "./crc32c.js";
  * byte-wise CRC-32C over the whole. In a profile of the source that was a third of its CPU.
  *
  * Here `encodeRecord` only measures a record (exact sizes, no bytes), and `encodeRecordBatch`
- * writes the whole batch once into one buffer of the exact size, with a slicing-by-8 CRC. The
+ * writes the whole batch once into one buffer of the exact size, with a hardware CRC. The
  * bytes are the same as kafkajs's own (see the unit tests, which compare both on varied
  * records). `installRecordEncoding` puts both in Node's module cache before kafkajs loads its
  * versions, as `kafkajs-fixes.ts` does for the partition grouping.
