@@ -1,9 +1,14 @@
 import "./kafkajs-fixes.js";
 import type { Admin } from "kafkajs";
 import type { KafkaConfig } from "../config/common-schema.js";
+import { TributaryError } from "../errors/TributaryError.js";
 import type { Logger } from "../observability/logger.js";
 import type { TopicAdmin, TopicSpec } from "./event-bus.js";
 import { createKafka, kafkaUnreachable } from "./kafka-client.js";
+
+/** How long `ensureTopics` waits for the topics it created to have leaders, and how often it looks. */
+const LEADER_WAIT_MS = 30_000;
+const LEADER_POLL_MS = 50;
 
 export class KafkaTopicAdmin implements TopicAdmin {
   private readonly admin: Admin;
@@ -24,7 +29,7 @@ export class KafkaTopicAdmin implements TopicAdmin {
     if (missing.length === 0) return;
     const replicationFactor = await this.replicationFactor();
     await this.admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((spec) => ({
         topic: spec.topic,
         numPartitions: spec.partitions ?? 1,
@@ -36,6 +41,7 @@ export class KafkaTopicAdmin implements TopicAdmin {
         }).map(([name, value]) => ({ name, value })),
       })),
     });
+    await this.waitForLeaders(missing.map((spec) => spec.topic));
   }
 
   async endOffsets(topic: string): Promise<Map<number, bigint>> {
@@ -79,6 +85,35 @@ export class KafkaTopicAdmin implements TopicAdmin {
   async close(): Promise<void> {
     if (this.connected) await this.admin.disconnect();
     this.connected = undefined;
+  }
+
+  /**
+   * Waits until every partition of `topics` has a leader. kafkajs's own wait (`waitForLeaders`)
+   * retries only LEADER_NOT_AVAILABLE, but a broker also answers UNKNOWN_TOPIC_OR_PARTITION for
+   * a moment after creating topics: 100 at once failed the source's start that way.
+   */
+  private async waitForLeaders(topics: readonly string[]): Promise<void> {
+    const deadline = Date.now() + LEADER_WAIT_MS;
+    let last: unknown;
+    while (Date.now() < deadline) {
+      try {
+        const { topics: described } = await this.admin.fetchTopicMetadata({ topics: [...topics] });
+        const led = described.every(
+          ({ partitions }) => partitions.length > 0 && partitions.every(({ leader }) => leader >= 0),
+        );
+        if (led && described.length === topics.length) return;
+      } catch (error) {
+        if ((error as { retriable?: unknown }).retriable !== true) throw error;
+        last = error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, LEADER_POLL_MS));
+    }
+    throw new TributaryError(
+      "TRB_KAFKA",
+      `Kafka created topics ${topics.join(", ")} but gave them no leader within ${LEADER_WAIT_MS / 1000} s` +
+        `${last === undefined ? "" : ` (last answer: ${(last as Error).message})`}; check the brokers' health`,
+      { retriable: true, cause: last },
+    );
   }
 
   /** Three replicas where the cluster has them, else as many as there are brokers. */

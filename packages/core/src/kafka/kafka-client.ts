@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import "./kafkajs-fixes.js";
 import kafkajs, { type KafkaConfig as KafkaJsConfig, type logCreator } from "kafkajs";
 import snappyCodec from "kafkajs-snappy";
@@ -16,13 +17,26 @@ export const COMPRESSION = {
   snappy: CompressionTypes.Snappy,
 } as const;
 
+/**
+ * What a broker answers for a moment about a topic it has just created: kafkajs logs each such
+ * answer as an error, though it (or `KafkaTopicAdmin.ensureTopics`) asks again.
+ */
+const TRANSIENT_ANSWERS: ReadonlySet<string> = (() => {
+  const { errorCodes } = createRequire(import.meta.url)("kafkajs/src/protocol/error.js") as {
+    errorCodes: { type: string; message: string }[];
+  };
+  const transient = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE"]);
+  return new Set(errorCodes.filter(({ type }) => transient.has(type)).map(({ message }) => message));
+})();
+
 /** kafkajs logs through our pino logger, one level down (its info is chatty). */
-function pinoLogCreator(logger: Logger): logCreator {
+export function pinoLogCreator(logger: Logger): logCreator {
   return () =>
     ({ level, log }) => {
       const { message, ...rest } = log;
       const fields = { ...rest, lib: "kafkajs" };
-      if (level === logLevel.ERROR) logger.warn(fields, message);
+      if (typeof rest.error === "string" && TRANSIENT_ANSWERS.has(rest.error)) logger.debug(fields, message);
+      else if (level === logLevel.ERROR) logger.warn(fields, message);
       else if (level === logLevel.WARN) logger.info(fields, message);
       else logger.debug(fields, message);
     };
