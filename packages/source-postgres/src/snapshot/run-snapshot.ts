@@ -39,8 +39,7 @@ export async function runSnapshot(resources: SessionResources): Promise<CaptureS
         tables.selector.includesTable(shape.schema, shape.table) &&
         !helperTableKind(config.helperSchema, shape.schema, shape.table),
     );
-    const captured: CapturedTable[] = [];
-    for (const shape of shapes) captured.push(await tables.prepare(shape));
+    const captured = await tables.prepareAll(shapes);
     // Tables the publication leaves out (no replica identity, unlogged) are not captured from here on.
     const published = new Set(
       (await publishedTables(resources.admin, replicationName(config))).map((table) => table.oid),
