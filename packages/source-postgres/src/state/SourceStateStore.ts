@@ -63,32 +63,43 @@ export class SourceStateStore {
     await this.ensureTopic();
     const latest = (await readCompactedTopic(this.topic, this.admin, this.createSubscriber())).get(this.key);
     if (!latest) return undefined;
-    const parsed = sourceStateSchema.parse(JSON.parse(latest.toString()));
-    return {
-      slot: parsed.slot,
-      snapshot: parsed.snapshot,
-      snapshotLsn: parsed.snapshotLsn === null ? null : BigInt(parsed.snapshotLsn),
-      confirmedLsn: parsed.confirmedLsn === null ? null : BigInt(parsed.confirmedLsn),
-      confirmLimit:
-        parsed.confirmLimit === null || parsed.confirmLimit === undefined
-          ? null
-          : BigInt(parsed.confirmLimit),
-    };
+    return decodeSourceState(latest.toString());
   }
 
   async save(state: SourceState): Promise<void> {
-    const value: z.input<typeof sourceStateSchema> = {
-      version: 1,
-      slot: state.slot,
-      snapshot: state.snapshot,
-      snapshotLsn: state.snapshotLsn?.toString() ?? null,
-      confirmedLsn: state.confirmedLsn?.toString() ?? null,
-      confirmLimit: state.confirmLimit?.toString() ?? null,
-      ...(state.capture ? { tables: state.capture.tables, backfills: state.capture.backfills } : {}),
-      updatedAt: new Date().toISOString(),
-    };
     await this.publisher.publish([
-      { topic: this.topic, key: Buffer.from(this.key), value: Buffer.from(JSON.stringify(value)) },
+      { topic: this.topic, key: Buffer.from(this.key), value: Buffer.from(encodeSourceState(state)) },
     ]);
   }
+}
+
+/** The state as the JSON value of its record. */
+export function encodeSourceState(state: SourceState, now = new Date()): string {
+  const value: z.input<typeof sourceStateSchema> = {
+    version: 1,
+    slot: state.slot,
+    snapshot: state.snapshot,
+    snapshotLsn: state.snapshotLsn?.toString() ?? null,
+    confirmedLsn: state.confirmedLsn?.toString() ?? null,
+    confirmLimit: state.confirmLimit?.toString() ?? null,
+    ...(state.capture ? { tables: state.capture.tables, backfills: state.capture.backfills } : {}),
+    updatedAt: now.toISOString(),
+  };
+  return JSON.stringify(value);
+}
+
+/** The state a record holds; records of older versions lack `confirmLimit` and the capture. */
+export function decodeSourceState(text: string): SourceState {
+  const parsed = sourceStateSchema.parse(JSON.parse(text));
+  return {
+    slot: parsed.slot,
+    snapshot: parsed.snapshot,
+    snapshotLsn: parsed.snapshotLsn === null ? null : BigInt(parsed.snapshotLsn),
+    confirmedLsn: parsed.confirmedLsn === null ? null : BigInt(parsed.confirmedLsn),
+    confirmLimit:
+      parsed.confirmLimit === null || parsed.confirmLimit === undefined ? null : BigInt(parsed.confirmLimit),
+    ...(parsed.tables === undefined
+      ? {}
+      : { capture: { tables: parsed.tables, backfills: parsed.backfills ?? [] } }),
+  };
 }
