@@ -64,6 +64,14 @@ async function close(h: Harness | undefined): Promise<void> {
   await cleanUpSource(h.config, h.db);
 }
 
+/** Waits until Kafka holds the one row of `shop.<table>` the snapshot read, its only event yet. */
+async function snapshotOfOneRow(h: Harness, table: string): Promise<void> {
+  const topic = tableTopic(h.prefix, "shop", table);
+  await h.connector.until(waitForTopics([topic]));
+  await h.collector.subscribe([topic]);
+  await h.connector.until(h.collector.waitFor("the snapshot", () => h.collector.events.length === 1));
+}
+
 /** A logger at `level` whose lines (parsed) land in `lines`. */
 function recordingLogger(level: "info" | "warn"): { logger: Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
@@ -267,9 +275,7 @@ describe("a whole schema (publication FOR TABLES IN SCHEMA)", () => {
        CREATE SCHEMA other; CREATE TABLE other.moved (id int PRIMARY KEY, v text);
        INSERT INTO other.moved VALUES (1, 'one'), (2, 'two')`,
     );
-    await h.connector.until(waitForTopics([topic("first")]));
-    await h.collector.subscribe([topic("first")]);
-    await h.connector.until(h.collector.waitFor("the snapshot", () => h.collector.events.length === 1));
+    await snapshotOfOneRow(h, "first");
   });
 
   afterAll(async () => {
@@ -358,9 +364,7 @@ describe("a table that joins the capture while it is written to", () => {
       { snapshot: { workers: 1, chunkRows: 1000, fetchRows: 500, incrementalChunkRows: 37 } },
       logger,
     );
-    await h.connector.until(waitForTopics([topic("first")]));
-    await h.collector.subscribe([topic("first")]);
-    await h.connector.until(h.collector.waitFor("the snapshot", () => h.collector.events.length === 1));
+    await snapshotOfOneRow(h, "first");
   });
 
   afterAll(async () => {
@@ -463,9 +467,7 @@ describe("a keyless table that joins the capture while rows are inserted into it
        CREATE SCHEMA other; CREATE TABLE other.log (v int NOT NULL); ALTER TABLE other.log REPLICA IDENTITY FULL;
        INSERT INTO other.log SELECT g FROM generate_series(1, 300) g`,
     );
-    await h.connector.until(waitForTopics([topic("first")]));
-    await h.collector.subscribe([topic("first")]);
-    await h.connector.until(h.collector.waitFor("the snapshot", () => h.collector.events.length === 1));
+    await snapshotOfOneRow(h, "first");
   });
 
   afterAll(async () => {
@@ -515,9 +517,7 @@ describe("a keyless table without REPLICA IDENTITY FULL that joins the capture",
       {},
       logger,
     );
-    await h.connector.until(waitForTopics([topic("first")]));
-    await h.collector.subscribe([topic("first")]);
-    await h.connector.until(h.collector.waitFor("the snapshot", () => h.collector.events.length === 1));
+    await snapshotOfOneRow(h, "first");
   });
 
   afterAll(async () => {
@@ -575,9 +575,7 @@ describe("tables that join while the source is stopped (publication FOR TABLE)",
        CREATE SCHEMA other; CREATE TABLE other.tmoved (id int PRIMARY KEY, v text);
        INSERT INTO other.tmoved VALUES (1, 'moved 1'), (2, 'moved 2')`,
     );
-    await h.connector.until(waitForTopics([topic("tfirst")]));
-    await h.collector.subscribe([topic("tfirst")]);
-    await h.connector.until(h.collector.waitFor("the snapshot", () => h.collector.events.length === 1));
+    await snapshotOfOneRow(h, "tfirst");
     await h.connector.stop();
     await h.sql.query(`
       CREATE TABLE shop.tlate (id int PRIMARY KEY, v text);
