@@ -1,8 +1,8 @@
-import { parseArgs } from "node:util";
 import { removeBenchObjects } from "./lib/bench-objects.js";
 import { alternatedBuilds, useBuild } from "./lib/builds.js";
 import { ConnectorProcess } from "./lib/connector-process.js";
 import { benchTopic } from "./lib/connectors.js";
+import { countOptions } from "./lib/count-options.js";
 import { openAdmin } from "./lib/kafka-offsets.js";
 import { connect, dropDatabase, TARGET_PORT } from "./lib/postgres.js";
 import { runNames } from "./lib/prefix.js";
@@ -17,20 +17,10 @@ import { sourceWithRows } from "./lib/workload.js";
  * RSS per run. With BENCH_CLI_B set to another build's bin.js, runs alternate between this
  * checkout's build and that one (the baseline), so both see the same machine.
  */
-const { values } = parseArgs({
-  options: {
-    rows: { type: "string", default: "1000000" },
-    transactions: { type: "string", default: "30000" },
-    runs: { type: "string", default: "2" },
-  },
-});
-const rows = Number(values.rows);
-const transactions = Number(values.transactions);
-const runs = Number(values.runs);
-if (![rows, transactions, runs].every((n) => Number.isInteger(n) && n > 0)) {
-  process.stderr.write("usage: bench/sink-streaming.ts [--rows N] [--transactions N] [--runs K]\n");
-  process.exit(2);
-}
+const { rows, transactions, runs } = countOptions(
+  { rows: 1_000_000, transactions: 30_000, runs: 2 },
+  "bench/sink-streaming.ts [--rows N] [--transactions N] [--runs K]",
+);
 const PREFIX = "trbsinkstream_";
 const { name } = runNames(PREFIX);
 const step = (text: string) => process.stderr.write(`sink-streaming: ${text}\n`);

@@ -1,8 +1,8 @@
-import { parseArgs } from "node:util";
 import { removeBenchObjects } from "./lib/bench-objects.js";
 import { alternatedBuilds, useBuild } from "./lib/builds.js";
 import { ConnectorProcess } from "./lib/connector-process.js";
 import { measureCopyBaseline } from "./lib/copy-baseline.js";
+import { countOptions } from "./lib/count-options.js";
 import { dropDatabase, TARGET_PORT } from "./lib/postgres.js";
 import { runNames } from "./lib/prefix.js";
 import { endToEndSnapshot } from "./lib/snapshot-bench.js";
@@ -15,15 +15,10 @@ import { sourceWithRows } from "./lib/workload.js";
  * bin.js, runs alternate between that build (the baseline) and this checkout's, so both see the
  * same machine.
  */
-const { values } = parseArgs({
-  options: { rows: { type: "string", default: "1000000" }, runs: { type: "string", default: "2" } },
-});
-const rows = Number(values.rows);
-const runs = Number(values.runs);
-if (![rows, runs].every((n) => Number.isInteger(n) && n > 0)) {
-  process.stderr.write("usage: bench/snapshot-e2e.ts [--rows N] [--runs K]\n");
-  process.exit(2);
-}
+const { rows, runs } = countOptions(
+  { rows: 1_000_000, runs: 2 },
+  "bench/snapshot-e2e.ts [--rows N] [--runs K]",
+);
 const PREFIX = "trbe2ebench_";
 const { name } = runNames(PREFIX);
 const step = (text: string) => process.stderr.write(`snapshot-e2e: ${text}\n`);
