@@ -156,7 +156,9 @@ export const postgresSinkConfigSchema = z
           .int()
           .positive()
           .default(5_000)
-          .describe("Events applied in one target transaction at most"),
+          .describe(
+            "Events applied in one target transaction at most. While more wait in a partition, a transaction is filled up to this (or consumer.fetchMaxBytes) across fetches",
+          ),
         maxWaitMs: z
           .number()
           .int()
@@ -196,7 +198,7 @@ export const postgresSinkConfigSchema = z
           .min(64 * 1024)
           .default(2 * 1024 * 1024)
           .describe(
-            "Most bytes one fetch from Kafka returns, per partition and in all (a larger record still comes whole): larger fetches use more memory without applying faster",
+            "Most bytes one fetch from Kafka returns, per partition and in all (a larger record still comes whole), and most bytes of keys and values one target transaction applies: larger fetches use more memory without applying faster",
           ),
       })
       .refine((consumer) => consumer.heartbeatIntervalMs * 3 <= consumer.sessionTimeoutMs, {

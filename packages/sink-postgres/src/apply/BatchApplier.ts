@@ -36,10 +36,14 @@ import { offsetGap } from "./offset-gap.js";
 import type { Intake, RecordIntake } from "./RecordIntake.js";
 import { planSnapshotCopy } from "./snapshot-copy.js";
 import { groupBefore, groupWithout, rejectedRecordError, targetRejection } from "./target-rejection.js";
+import { cutTransactions } from "./transaction-cuts.js";
 import { groupByOrigin, type SchemaRun, splitBySchema, type TransactionGroup } from "./transaction-groups.js";
 
 export interface BatchApplierOptions {
-  config: Pick<PostgresSinkConfig, "name" | "origin" | "helperSchema" | "batch" | "allowOffsetGaps">;
+  config: Pick<
+    PostgresSinkConfig,
+    "name" | "origin" | "helperSchema" | "batch" | "consumer" | "allowOffsetGaps"
+  >;
   connection: TargetConnection;
   /** Decodes, filters and sorts out bad records. */
   intake: RecordIntake;
@@ -101,11 +105,18 @@ export class BatchApplier {
   private readonly directCopyFailures = new Map<string, number>();
   /** Runs planned while the transaction before them ran, by their first record (see `planAhead`). */
   private readonly plannedAhead = new WeakMap<SinkRecord, PlannedAhead>();
+  /** `apply` calls and flushes of held records, one at a time; never rejects. */
+  private applying: Promise<void> = Promise.resolve();
+  /** The last records of a partition's batch, held back to go with its next batch (see `cutTransactions`). */
+  private held: HeldRecords | undefined;
 
   constructor(private readonly options: BatchApplierOptions) {}
 
   /** `onAssigned`: every assigned partition starts at the offset its target recorded (0 when none). */
   async assign(partitions: readonly TopicPartition[]): Promise<void> {
+    // Held records are fetched again from the recorded offsets.
+    this.takeHeld();
+    await this.applying;
     await this.settled();
     const recorded = await this.recordedOffsets();
     this.positions = new Map();
@@ -128,10 +139,43 @@ export class BatchApplier {
    * more is applied). The transaction of a last chunk of snapshot rows is left running, so the
    * next batch is fetched and planned meanwhile (`drain` waits for it; its failure stops the
    * subscriber). The Kafka commits run after the target's without holding up the next
-   * transaction.
+   * transaction. Records short of a full transaction while more wait in the partition are held
+   * for its next batch; another partition's batch, or `batch.maxWaitMs` without one, applies them.
    */
-  async apply(batch: RecordBatch): Promise<void> {
+  apply(batch: RecordBatch): Promise<void> {
+    const applied = this.applying.then(() => this.applyBatch(batch));
+    this.applying = applied.catch(() => undefined);
+    return applied;
+  }
+
+  private async applyBatch(batch: RecordBatch): Promise<void> {
     const { topic, partition } = batch;
+    const key = positionKey(topic, partition);
+    // Held records of an earlier epoch are fetched again from the recorded offset.
+    const held = this.takeHeld();
+    const current = held?.epoch === this.epoch ? held : undefined;
+    if (current !== undefined && current.key !== key)
+      await this.applyRecords(current.topic, current.partition, current.records);
+    const before = current?.key === key ? current.records : [];
+    const last = before.at(-1)?.offset ?? -1n;
+    const fetched =
+      before.length === 0 ? batch.records : batch.records.filter((record) => record.offset > last);
+    const moreWaiting = (batch.records.at(-1)?.offset ?? -1n) + 1n < batch.highWatermark;
+    await this.applyRecords(
+      topic,
+      partition,
+      before.length === 0 ? fetched : [...before, ...fetched],
+      moreWaiting,
+    );
+  }
+
+  /** The partition's records in transactions; the last few held back when `moreWaiting` (see `apply`). */
+  private async applyRecords(
+    topic: string,
+    partition: number,
+    incoming: readonly IncomingRecord[],
+    moreWaiting = false,
+  ): Promise<void> {
     const key = positionKey(topic, partition);
     if (!this.positions.has(key)) {
       await this.settled();
@@ -140,7 +184,7 @@ export class BatchApplier {
     const epoch = this.epoch;
     // The position the target holds once the transactions started so far commit.
     const position = this.positions.get(key) ?? null;
-    const records = batch.records.filter((record) => position === null || record.offset >= position);
+    const records = incoming.filter((record) => position === null || record.offset >= position);
     const first = records[0];
     if (first === undefined) return;
     if (position !== null && first.offset > position) {
@@ -151,11 +195,15 @@ export class BatchApplier {
         "allowOffsetGaps: applying on after a gap in the partition",
       );
     }
-    const { maxEvents } = this.options.config.batch;
+    const { config } = this.options;
+    const { transactions, held } = cutTransactions(
+      records,
+      { maxEvents: config.batch.maxEvents, maxBytes: config.consumer.fetchMaxBytes },
+      moreWaiting,
+    );
     let leaveRunning = false;
-    for (let start = 0; start < records.length; start += maxEvents) {
+    for (const chunk of transactions) {
       if (this.options.signal.aborted) break;
-      const chunk = records.slice(start, start + maxEvents);
       const intake = await this.options.intake.take(chunk);
       const groups = groupByOrigin(intake.records, this.options.config.origin);
       const copiesAhead = this.planAhead(groups);
@@ -174,15 +222,44 @@ export class BatchApplier {
       this.positions.set(key, (chunk.at(-1) as IncomingRecord).offset + 1n);
       leaveRunning = copiesAhead;
     }
+    if (held.length > 0 && !this.options.signal.aborted)
+      this.hold({ key, topic, partition, epoch, records: held });
     // Only a copy of snapshot rows is left running while the next batch is fetched: those records
     // hold their bytes alone, where decoded events would add a second batch's worth to peak memory.
     if (!leaveRunning) await this.settled();
   }
 
-  /** Waits for the Kafka commits still running (the subscriber leaves the group only afterwards). */
+  /**
+   * Waits for the transaction and the Kafka commits still running (the subscriber leaves the
+   * group only afterwards). Held records are dropped: the next start fetches them again.
+   */
   async drain(): Promise<void> {
+    this.takeHeld();
+    await this.applying;
     await this.tail;
     await this.kafkaCommits;
+  }
+
+  /** Keeps `held` for the partition's next batch, or applies it after `batch.maxWaitMs` without one. */
+  private hold(held: Omit<HeldRecords, "timer">): void {
+    const timer = setTimeout(() => {
+      if (this.held?.timer !== timer || this.failure !== undefined) return;
+      const flushed = this.applying.then(async () => {
+        const records = this.takeHeld();
+        if (records !== undefined && records.epoch === this.epoch)
+          await this.applyRecords(records.topic, records.partition, records.records);
+      });
+      this.applying = flushed.catch((error: unknown) => this.fail(error));
+    }, this.options.config.batch.maxWaitMs);
+    this.held = { ...held, timer };
+  }
+
+  /** The held records, no longer held. */
+  private takeHeld(): HeldRecords | undefined {
+    const held = this.held;
+    if (held !== undefined) clearTimeout(held.timer);
+    this.held = undefined;
+    return held;
   }
 
   /** The transaction in progress has ended; throws when a transaction failed. */
@@ -605,6 +682,17 @@ interface PlannedAhead {
   readonly actions: readonly ApplyAction[];
   /** Whether the actions copy snapshot rows straight from their Avro bytes. */
   readonly fromAvro: boolean;
+}
+
+/** Records of a partition held back from a batch to go with its next (see `cutTransactions`). */
+interface HeldRecords {
+  readonly key: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** `BatchApplier.epoch` when they were held: after a seek they are fetched again. */
+  readonly epoch: number;
+  readonly records: readonly IncomingRecord[];
+  readonly timer: NodeJS.Timeout;
 }
 
 /** After a failed direct copy into a table, only every this many runs of it try again. */
