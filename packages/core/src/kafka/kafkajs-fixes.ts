@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { installFetchedBatch } from "./kafkajs-batch.js";
 import { frameRequest, produceRequest, REPLACED_REQUEST_MODULES } from "./kafkajs-produce-request.js";
 import { installRecordEncoding } from "./kafkajs-record-encoding.js";
 import { decodeRecord, RECORD_DECODER_MODULE } from "./kafkajs-record-fix.js";
@@ -10,8 +11,8 @@ import { decodeRecord, RECORD_DECODER_MODULE } from "./kafkajs-record-fix.js";
  * puts a linear grouping with the same result in Node's module cache before kafkajs loads it.
  * Import this module before anything imports kafkajs; kafkajs is unmaintained, so the fix
  * cannot go upstream. It also installs the faster record batch and produce request encoding
- * of `kafkajs-record-encoding.ts` and `kafkajs-produce-request.ts`, and the record decoder of
- * `kafkajs-record-fix.ts`.
+ * of `kafkajs-record-encoding.ts` and `kafkajs-produce-request.ts`, the record decoder of
+ * `kafkajs-record-fix.ts` and the consumer batch of `kafkajs-batch.ts`.
  */
 interface GroupArguments<Message> {
   topic: string;
@@ -60,3 +61,4 @@ installRecordEncoding(replaceModule);
 replaceModule(REPLACED_REQUEST_MODULES.produce, produceRequest);
 replaceModule(REPLACED_REQUEST_MODULES.frame, frameRequest);
 replaceModule(RECORD_DECODER_MODULE, decodeRecord);
+installFetchedBatch();
