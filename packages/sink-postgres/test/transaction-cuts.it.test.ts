@@ -80,7 +80,8 @@ async function rowCount(client: pg.Client): Promise<number> {
 function startCuttingSink(name: string, topics: string[], database: string): Running {
   const config = sinkConfig(name, prefix, database, {
     topics: { names: topics },
-    batch: { maxEvents: MAX_EVENTS, maxWaitMs: 20, copyThreshold: 50 },
+    // Long enough that the next batch always comes first while more records wait.
+    batch: { maxEvents: MAX_EVENTS, maxWaitMs: 500, copyThreshold: 50 },
     consumer: { fetchMaxBytes: 64 * 1024 },
   });
   groups.push(name);
