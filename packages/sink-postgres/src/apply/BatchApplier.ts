@@ -36,7 +36,7 @@ import { offsetGap } from "./offset-gap.js";
 import type { Intake, RecordIntake } from "./RecordIntake.js";
 import { planSnapshotCopy } from "./snapshot-copy.js";
 import { groupBefore, groupWithout, rejectedRecordError, targetRejection } from "./target-rejection.js";
-import { cutTransactions } from "./transaction-cuts.js";
+import { cutTransactions, detachedRecord } from "./transaction-cuts.js";
 import { groupByOrigin, type SchemaRun, splitBySchema, type TransactionGroup } from "./transaction-groups.js";
 
 export interface BatchApplierOptions {
@@ -227,7 +227,7 @@ export class BatchApplier {
     await this.settled();
     // The wait for the next batch starts only now: a transaction may take longer than maxWaitMs.
     if (held.length > 0 && !this.options.signal.aborted)
-      this.hold({ key, topic, partition, epoch, records: held });
+      this.hold({ key, topic, partition, epoch, records: held.map(detachedRecord) });
   }
 
   /**
