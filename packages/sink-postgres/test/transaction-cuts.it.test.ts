@@ -9,11 +9,11 @@
  * are applied after `batch.maxWaitMs`.
  */
 import { randomBytes } from "node:crypto";
-import { tableTopic } from "@tributary/core";
+import { KafkaTopicAdmin, tableTopic } from "@tributary/core";
 import kafkajs from "kafkajs";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteConsumerGroup, testKafka, uniqueName } from "../../../test/support/kafka.js";
+import { deleteConsumerGroup, quietLogger, testKafka, uniqueName } from "../../../test/support/kafka.js";
 import {
   closePipeline,
   openSourceAndTarget,
@@ -47,18 +47,13 @@ let topic: string;
 const groups: string[] = [];
 const running: Running[] = [];
 
+/** kafkajs itself for what the connectors never do: a plain consumer and a transactional producer. */
 const kafka = new kafkajs.Kafka({ brokers: testKafka.brokers, logLevel: kafkajs.logLevel.NOTHING });
+const admin = new KafkaTopicAdmin(testKafka, "test", quietLogger);
 
 /** The partition's end offset (one partition per table topic). */
 async function endOffset(name: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const [partition] = await admin.fetchTopicOffsets(name);
-    return Number(partition?.high ?? 0);
-  } finally {
-    await admin.disconnect();
-  }
+  return Number((await admin.endOffsets(name)).get(0) ?? 0n);
 }
 
 /** The rows of each transaction that wrote `shop.items` in `client`'s database, largest first. */
@@ -125,6 +120,7 @@ afterAll(async () => {
   });
   await copyDb?.drop();
   for (const group of groups) await deleteConsumerGroup(group).catch(() => undefined);
+  await admin.close();
 });
 
 describe("transactions of batch.maxEvents records, whatever the fetch boundaries", () => {
@@ -159,10 +155,7 @@ describe("transactions of batch.maxEvents records, whatever the fetch boundaries
         .catch(reject);
     });
     await reader.disconnect();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: copyTopic, numPartitions: 1 }], waitForLeaders: true });
-    await admin.disconnect();
+    await admin.ensureTopics([{ topic: copyTopic, partitions: 1 }]);
     const producer = kafka.producer({
       transactionalId: uniqueName("cuts"),
       idempotent: true,
