@@ -44,6 +44,7 @@ export {
   type TransactionInfo,
 } from "./events/change-event.js";
 export { type JsonValue, toJsonValue } from "./events/to-json.js";
+export { detachedRecord } from "./kafka/detached-record.js";
 export type {
   EventPublisher,
   EventSubscriber,

@@ -3,6 +3,7 @@ import type { Consumer, EachBatchPayload, IHeaders, KafkaMessage } from "kafkajs
 import type { KafkaConfig } from "../config/common-schema.js";
 import { TributaryError } from "../errors/TributaryError.js";
 import type { Logger } from "../observability/logger.js";
+import { copiedRecord } from "./detached-record.js";
 import type {
   EventSubscriber,
   IncomingRecord,
@@ -12,6 +13,7 @@ import type {
   TopicPartitionOffset,
 } from "./event-bus.js";
 import { createKafka, kafkaFailure } from "./kafka-client.js";
+import { detachedMessage } from "./kafkajs-record-fix.js";
 
 export interface KafkaSubscriberOptions {
   /** Partitions fetched and handled at once (each partition still in order). */
@@ -297,6 +299,12 @@ class KafkaRecord implements IncomingRecord {
       this.message = undefined;
     }
     return this.converted;
+  }
+
+  detached(): IncomingRecord {
+    return this.message === undefined
+      ? copiedRecord(this)
+      : new KafkaRecord(this.topic, this.partition, detachedMessage(this.message));
   }
 }
 

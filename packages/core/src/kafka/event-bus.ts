@@ -41,6 +41,12 @@ export interface IncomingRecord {
   value: Buffer | null;
   headers: Record<string, Buffer>;
   timestampMs: number;
+  /**
+   * The record with a copy of its bytes. A fetched record's key, value and headers are views of
+   * the whole fetch response, which a record kept past its batch would otherwise keep alive.
+   * Absent from records not fetched from Kafka.
+   */
+  detached?(): IncomingRecord;
 }
 
 export interface RecordBatch {

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import type { IHeaders, KafkaMessage } from "kafkajs";
 
 /**
  * kafkajs 2.2.4 decodes each fetched record's headers with `({ ...obj, [key]: value })` inside
@@ -141,6 +142,52 @@ class FetchedRecord {
     this.#headers ??= decodeHeaders(this.#bytes, this.#headersAt);
     return this.#headers;
   }
+
+  /**
+   * The record with a copy of its bytes, its key and value views of that copy: one copy per
+   * record, and headers still decoded only when read.
+   */
+  detached(): FetchedRecord {
+    const bytes = Buffer.from(this.#bytes);
+    return new FetchedRecord(
+      this.magicByte,
+      this.attributes,
+      this.timestamp,
+      this.offset,
+      viewIn(bytes, this.#bytes, this.key),
+      viewIn(bytes, this.#bytes, this.value),
+      bytes,
+      this.#headersAt,
+      this.isControlRecord,
+      this.batchContext,
+    );
+  }
+}
+
+/** `part` (a view of `original`) as the same range of `copy`; a part outside it is copied alone. */
+function viewIn(copy: Buffer, original: Buffer, part: Buffer | null): Buffer | null {
+  if (part === null) return null;
+  const start = part.byteOffset - original.byteOffset;
+  const inside = part.buffer === original.buffer && start >= 0 && start + part.length <= original.length;
+  return inside ? copy.subarray(start, start + part.length) : Buffer.from(part);
+}
+
+/**
+ * `message` with a copy of its bytes (see `FetchedRecord.detached`); a message kafkajs decoded
+ * some other way is copied field by field.
+ */
+export function detachedMessage(message: KafkaMessage): KafkaMessage {
+  if (message instanceof FetchedRecord) return message.detached() as unknown as KafkaMessage;
+  const copy = (value: Buffer | null) => (value === null ? null : Buffer.from(value));
+  const headers: IHeaders = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    headers[name] = Array.isArray(value)
+      ? value.map((item) => (Buffer.isBuffer(item) ? Buffer.from(item) : item))
+      : Buffer.isBuffer(value)
+        ? Buffer.from(value)
+        : value;
+  }
+  return { ...message, key: copy(message.key), value: copy(message.value), headers } as KafkaMessage;
 }
 
 function decodeHeaders(bytes: Buffer, at: number): Record<string, HeaderValue | HeaderValue[]> {

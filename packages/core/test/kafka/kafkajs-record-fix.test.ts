@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import type { KafkaMessage } from "kafkajs";
 import { describe, expect, it } from "vitest";
-import { decodeRecord } from "../../src/kafka/kafkajs-record-fix.js";
+import { decodeRecord, detachedMessage } from "../../src/kafka/kafkajs-record-fix.js";
 
 const require = createRequire(import.meta.url);
 const Decoder = require("kafkajs/src/protocol/decoder.js") as new (buffer: Buffer) => unknown;
@@ -84,6 +85,47 @@ describe("kafkajs record decoder fix", () => {
     expect(Object.keys(decoded)).not.toContain("headers");
     expect(decoded.headers).toEqual({ a: Buffer.from("1"), b: Buffer.from("2") });
     expect(decoded.headers).toBe(decoded.headers);
+  });
+
+  it("copies a record in one piece: key, value and headers are views of the copy, none of the response", () => {
+    const response = Buffer.concat([
+      Buffer.from("...."),
+      body(cases[0] as Parameters<typeof encodeRecord>[0]),
+    ]);
+    const bytes = response.subarray(4);
+    const decoded = decodeRecord(new Decoder(bytes) as never, contexts[0]);
+    const copy = detachedMessage(decoded as never);
+    response.fill(0);
+    expect(copy).not.toBe(decoded);
+    expect({ ...copy, headers: copy.headers }).toEqual(
+      original(new Decoder(body(cases[0] as Parameters<typeof encodeRecord>[0])), contexts[0] as object),
+    );
+    // Views of one copy lie as far apart as they did in the response.
+    expect(copy.key?.buffer).toBe(copy.value?.buffer);
+    expect(Number(copy.value?.byteOffset) - Number(copy.key?.byteOffset)).toBe(
+      Number(decoded.value?.byteOffset) - Number(decoded.key?.byteOffset),
+    );
+  });
+
+  it("copies a message kafkajs decoded another way field by field", () => {
+    const shared = Buffer.from("kvh1h2");
+    const message = {
+      key: shared.subarray(0, 1),
+      value: shared.subarray(1, 2),
+      headers: { one: shared.subarray(2, 4), many: [shared.subarray(4, 6), "text"] },
+      timestamp: "5",
+      attributes: 0,
+      offset: "7",
+      size: 40,
+    };
+    const copy = detachedMessage(message as unknown as KafkaMessage);
+    shared.fill(0);
+    expect(copy).toEqual({
+      ...message,
+      key: Buffer.from("k"),
+      value: Buffer.from("v"),
+      headers: { one: Buffer.from("h1"), many: [Buffer.from("h2"), "text"] },
+    });
   });
 
   it("is the module kafkajs's batch decoder loads, once kafkajs-fixes installed it", async () => {

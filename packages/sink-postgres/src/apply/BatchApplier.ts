@@ -10,6 +10,7 @@
  * transaction rolls back and the partition moves to the offset the target holds.
  */
 import {
+  detachedRecord,
   type EventSubscriber,
   type IncomingRecord,
   isRetriable,
@@ -36,7 +37,7 @@ import { offsetGap } from "./offset-gap.js";
 import type { Intake, RecordIntake } from "./RecordIntake.js";
 import { planSnapshotCopy } from "./snapshot-copy.js";
 import { groupBefore, groupWithout, rejectedRecordError, targetRejection } from "./target-rejection.js";
-import { cutTransactions, detachedRecord } from "./transaction-cuts.js";
+import { cutTransactions } from "./transaction-cuts.js";
 import { groupByOrigin, type SchemaRun, splitBySchema, type TransactionGroup } from "./transaction-groups.js";
 
 export interface BatchApplierOptions {

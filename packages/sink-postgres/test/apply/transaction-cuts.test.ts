@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cutTransactions, detachedRecord } from "../../src/apply/transaction-cuts.js";
+import { cutTransactions } from "../../src/apply/transaction-cuts.js";
 
 /** Records numbered from 0, each with a value of the given size in bytes (null: a tombstone). */
 function records(...sizes: (number | null)[]) {
@@ -72,36 +72,5 @@ describe("cutting a partition's records into transactions", () => {
 
   it("cuts nothing from no records", () => {
     expect(cut(records(), 2, 100, true)).toEqual([[], []]);
-  });
-});
-
-describe("a held record's copy", () => {
-  const response = Buffer.from("....key-bytes....value-bytes....header-bytes....");
-  const record = {
-    topic: "p.shop.items",
-    partition: 2,
-    offset: 41n,
-    key: response.subarray(4, 13),
-    value: response.subarray(17, 28),
-    headers: { origin: response.subarray(32, 44) },
-    timestampMs: 1_700_000_000_000,
-  };
-
-  it("holds the same record", () => {
-    expect(detachedRecord(record)).toEqual(record);
-    expect(detachedRecord({ ...record, key: null, value: null, headers: {} })).toEqual({
-      ...record,
-      key: null,
-      value: null,
-      headers: {},
-    });
-  });
-
-  it("shares no memory with the fetch response", () => {
-    const copy = detachedRecord(record);
-    response.fill(0);
-    expect(copy.key?.toString()).toBe("key-bytes");
-    expect(copy.value?.toString()).toBe("value-bytes");
-    expect(copy.headers.origin?.toString()).toBe("header-bytes");
   });
 });
