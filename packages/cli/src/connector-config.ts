@@ -1,6 +1,11 @@
 import { loadConfig, TributaryError } from "@tributary/core";
-import { type PostgresSinkConfig, postgresSinkConfigSchema, SINK_CONNECTORS } from "@tributary/sink-postgres";
-import { type PostgresSourceConfig, postgresSourceConfigSchema } from "@tributary/source-postgres";
+// The config modules only: a connector's process loads no other connector's code to read its config.
+import {
+  type PostgresSinkConfig,
+  postgresSinkConfigSchema,
+  SINK_CONNECTORS,
+} from "@tributary/sink-postgres/config";
+import { type PostgresSourceConfig, postgresSourceConfigSchema } from "@tributary/source-postgres/config";
 import { z } from "zod";
 
 const SOURCE_CONNECTORS = ["postgres-source", "mysql-source"] as const;
