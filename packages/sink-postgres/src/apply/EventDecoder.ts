@@ -116,14 +116,13 @@ export class EventDecoder {
     recent.value = writer;
     const snapshot = this.snapshotRead(recent, writer, record.value, key);
     if (snapshot !== undefined) {
-      const { envelope, row } = snapshot;
       return {
         offset: record.offset,
         key,
-        value: envelope,
+        value: snapshot,
         schema: writer.fingerprint,
         writer,
-        snapshotRow: row,
+        snapshotRow: snapshot,
       };
     }
     const value = decode(writer, record.value) as Envelope;

@@ -33,10 +33,8 @@ export interface SnapshotRow {
   readonly start: number;
 }
 
-export interface SnapshotRead {
-  readonly envelope: Envelope;
-  readonly row: SnapshotRow;
-}
+/** A snapshot read: one object per record is both its envelope and its row (`envelope` is itself). */
+export type SnapshotRead = Envelope & SnapshotRow;
 
 /** The envelope fields, in order, whose layout `SnapshotReader` reads (an envelope with any other field is read in full). */
 const ENVELOPE_FIELDS = ["before", "after", "unchanged", "op", "source", "origin", "ts_ms", "transaction"];
@@ -64,6 +62,9 @@ export class SnapshotReader {
   private readonly source: PartDecoder;
   private readonly transaction: PartDecoder;
   private last: SourceAndOrigin | undefined;
+  /** The last `ts_ms` read, and its bigint: a snapshot's events mostly share it. */
+  private lastTsMs: number | bigint | undefined;
+  private lastTsMsBig = 0n;
   /** Reused by each (synchronous) read. */
   private readonly cursor = new AvroCursor(Buffer.alloc(0), 0);
 
@@ -138,43 +139,64 @@ export class SnapshotReader {
         return undefined;
       }
     }
-    const envelope = new SnapshotEnvelope(
+    return new SnapshotEnvelope(
       this.after,
-      message,
       afterAt,
       head.source,
       head.origin,
-      typeof tsMs === "bigint" ? tsMs : BigInt(tsMs),
+      this.bigTsMs(tsMs),
       transaction,
+      key,
+      this.layout,
+      message,
+      start,
     );
-    return { envelope, row: { envelope, key, layout: this.layout, bytes: message, start } };
+  }
+
+  private bigTsMs(tsMs: number | bigint): bigint {
+    if (tsMs !== this.lastTsMs) {
+      this.lastTsMs = tsMs;
+      this.lastTsMsBig = typeof tsMs === "bigint" ? tsMs : BigInt(tsMs);
+    }
+    return this.lastTsMsBig;
   }
 }
 
+/** A snapshot read has no unchanged columns; its envelopes share one empty list, which nothing changes. */
+const NO_UNCHANGED = Object.freeze([]) as readonly string[] as string[];
+
 /**
  * The envelope of a snapshot read, as a full decode gives it, but with `after` decoded from the
- * message on first read. `after` is a getter of the class (an object literal's own getter costs
- * about a microsecond per envelope to create), so a spread copy lacks it: the sink spreads only
+ * message on first read; also the read's row (`SnapshotRow`), so that a record costs one object
+ * here. `after` is a getter of the class (an object literal's own getter costs about a
+ * microsecond per envelope to create), so a spread copy lacks it: the sink spreads only
  * envelopes of other ops, or sets `after` in the copy.
  */
-class SnapshotEnvelope implements Envelope {
+class SnapshotEnvelope implements Envelope, SnapshotRow {
   readonly before = null;
-  readonly unchanged: string[] = [];
+  readonly unchanged = NO_UNCHANGED;
   readonly op = "r";
   private decoded: Row | undefined;
 
   constructor(
     private readonly decodeAfter: PartDecoder,
-    private readonly message: Buffer,
     private readonly afterAt: number,
     readonly source: SourceInfo,
     readonly origin: string,
     readonly ts_ms: bigint,
     readonly transaction: TransactionInfo | null,
+    readonly key: Row | null,
+    readonly layout: AvroRowLayout,
+    readonly bytes: Buffer,
+    readonly start: number,
   ) {}
 
+  get envelope(): Envelope {
+    return this;
+  }
+
   get after(): Row {
-    this.decoded ??= this.decodeAfter(this.message, this.afterAt).value as Row;
+    this.decoded ??= this.decodeAfter(this.bytes, this.afterAt).value as Row;
     return this.decoded;
   }
 }
