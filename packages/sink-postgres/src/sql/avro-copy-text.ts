@@ -209,8 +209,14 @@ const DIGIT_0 = 0x30;
 const COLON = 0x3a;
 const UPPER_B = 0x42;
 const UPPER_C = 0x43;
-/** Texts up to this many bytes are copied byte by byte; longer ones are scanned, then copied at once. */
-const SHORT_TEXT = 32;
+/**
+ * Texts up to this many bytes are copied byte by byte; longer ones are scanned, then copied at
+ * once. Measured on ASCII texts: byte by byte took 74-759 ns for 32-512 bytes against 169-873 ns
+ * for scan and copy (whose copy also makes a view object per text), and 2,020 against 1,351 ns
+ * for 1,024 bytes.
+ */
+const SHORT_TEXT = 512;
+const MINUS = 0x2d;
 
 /**
  * The COPY text lines of `rows` (each a row of `layout`, checked by `skipAvroRow`), for `columns`
@@ -250,11 +256,12 @@ function writeValue(output: CopyChunks, reader: AvroCursor, kind: Kind, scale: n
       output.chunk[output.at++] = reader.bytes[reader.pos++] === 0 ? LETTER_F : LETTER_T;
       return;
     case Kind.Int:
-      output.ascii(String(reader.readSmall()));
+      output.integer(reader.readSmall());
       return;
     case Kind.Long: {
       const value = reader.readLong();
-      output.ascii(typeof value === "number" ? String(value) : value.toString());
+      if (typeof value === "number") output.integer(value);
+      else output.ascii(value.toString());
       return;
     }
     case Kind.Float:
@@ -289,7 +296,11 @@ function writeValue(output: CopyChunks, reader: AvroCursor, kind: Kind, scale: n
       const length = reader.readSmall();
       const start = reader.pos;
       reader.pos += length;
-      output.ascii(decimalText(reader.bytes, start, length, scale));
+      if (length > 6) {
+        output.ascii(formatDecimal(bytesToUnscaled(reader.bytes.subarray(start, start + length)), scale));
+      } else {
+        output.decimal(shortUnscaled(reader.bytes, start, length), scale);
+      }
       return;
     }
     case Kind.Bytes: {
@@ -318,18 +329,11 @@ function writeValue(output: CopyChunks, reader: AvroCursor, kind: Kind, scale: n
   }
 }
 
-/** `formatDecimal(bytesToUnscaled(bytes), scale)`, without a bigint for the common short values. */
-function decimalText(bytes: Buffer, start: number, length: number, scale: number): string {
-  if (length > 6) return formatDecimal(bytesToUnscaled(bytes.subarray(start, start + length)), scale);
+/** The unscaled value of a decimal of at most 6 bytes (two's complement, big-endian): exact as a number. */
+function shortUnscaled(bytes: Buffer, start: number, length: number): number {
   let value = length > 0 && ((bytes[start] as number) & 0x80) !== 0 ? -1 : 0;
   for (let i = start; i < start + length; i++) value = value * 256 + (bytes[i] as number);
-  const negative = value < 0;
-  let digits = String(negative ? -value : value);
-  if (scale > 0) {
-    if (digits.length <= scale) digits = digits.padStart(scale + 1, "0");
-    digits = `${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
-  }
-  return negative ? `-${digits}` : digits;
+  return value;
 }
 
 /** A read position in Avro binary bytes (reading past the end gives NaN or garbage and a position past it). */
@@ -434,6 +438,33 @@ class CopyChunks {
     this.at = at;
   }
 
+  /** `String(value)` of a safe integer, written digit by digit. */
+  integer(value: number): void {
+    this.decimal(value, 0);
+  }
+
+  /** `formatDecimal` of a safe-integer unscaled `value`, written digit by digit. */
+  decimal(value: number, scale: number): void {
+    this.reserve(scale + 20);
+    const chunk = this.chunk;
+    let at = this.at;
+    let rest = value;
+    if (rest < 0) {
+      chunk[at++] = MINUS;
+      rest = -rest;
+    }
+    // At least one digit before the point.
+    const digits = Math.max(digitCount(rest), scale + 1);
+    const end = at + digits + (scale > 0 ? 1 : 0);
+    let position = end;
+    for (let i = 0; i < digits; i++) {
+      if (i === scale && scale > 0) chunk[--position] = POINT;
+      chunk[--position] = DIGIT_0 + (rest % 10);
+      rest = Math.floor(rest / 10);
+    }
+    this.at = end;
+  }
+
   /**
    * `formatTimestamptz` (`zone`) or `formatTimestamp` of a safe-integer count of microseconds,
    * written digit by digit: `YYYY-MM-DD HH:MM:SS`, `.` and the microseconds without trailing
@@ -532,4 +563,11 @@ class CopyChunks {
     if (this.at > 0) this.chunks.push(this.chunk.subarray(0, this.at));
     return this.chunks;
   }
+}
+
+/** The decimal digits of a non-negative safe integer (1 for 0). */
+function digitCount(value: number): number {
+  let count = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) count++;
+  return count;
 }
