@@ -31,12 +31,13 @@ export function planSnapshotCopy(
   const keyFields = table.keyFields;
   if (!dialect.enforcesKeys || keyFields.length === 0) return undefined;
   const only = keyFields.length === 1 ? (keyFields[0] as string) : undefined;
-  // While a one-field numeric key only ascends (a snapshot reads in key order), no key repeats:
-  // the rows in order are the last row of each key, and need no map.
-  const ascending: SnapshotRow[] = [];
+  // With a one-field numeric key, the rows in order are the last row of each key as long as no
+  // key repeats: while the keys ascend (one snapshot worker reads in key order), or else when
+  // their sorted copy has no two equal (workers' chunks interleave). Either way no map is built.
+  const rows: SnapshotRow[] = [];
+  let numeric = only !== undefined;
+  let ascending = true;
   let previous: number | bigint | undefined;
-  // Map order is the order of each key's last row, as in reduceBatch.
-  let rows: Map<unknown, SnapshotRow> | undefined;
   let layout: SnapshotRow["layout"] | undefined;
   for (const record of records) {
     const value = record.value;
@@ -48,20 +49,21 @@ export function planSnapshotCopy(
     layout = row.layout;
     // reduceBatch takes the key from the row image when the Kafka key lacks a key field.
     if (!hasKey(key, keyFields)) return undefined;
-    if (rows === undefined) {
-      const value = only === undefined ? undefined : key[only];
-      if (isAscending(value, previous)) {
-        ascending.push(row);
-        previous = value;
-        continue;
+    if (numeric) {
+      const keyValue = key[only as string];
+      if (!isPlainNumber(keyValue) || (previous !== undefined && typeof keyValue !== typeof previous)) {
+        numeric = false;
+      } else {
+        if (previous !== undefined && !(keyValue > previous)) ascending = false;
+        previous = keyValue;
       }
-      rows = new Map(ascending.map((earlier) => [identityOf(earlier.key as Row, keyFields, only), earlier]));
     }
-    const identity = identityOf(key, keyFields, only);
-    rows.delete(identity);
-    rows.set(identity, row);
+    rows.push(row);
   }
-  const last = rows === undefined ? ascending : [...rows.values()];
+  const last =
+    numeric && (ascending || distinctNumbers(rows, only as string))
+      ? rows
+      : lastOfEachKey(rows, keyFields, only);
   if (layout === undefined || last.length < options.copyThreshold || !layoutMatches(layout, table.columns)) {
     return undefined;
   }
@@ -69,11 +71,36 @@ export function planSnapshotCopy(
   return [directOrStagedCopy(table, dialect, data, last.length, `${options.stagingPrefix}_1`)];
 }
 
-/** Whether `value` is a number (not -0, not NaN) or bigint greater than `previous` (any, when none). */
-function isAscending(value: unknown, previous: number | bigint | undefined): value is number | bigint {
-  if (typeof value === "bigint") return previous === undefined || value > previous;
-  if (typeof value !== "number" || Number.isNaN(value) || Object.is(value, -0)) return false;
-  return previous === undefined || value > previous;
+/** The last row of each key, in the order of those last rows (as in reduceBatch). */
+function lastOfEachKey(
+  rows: readonly SnapshotRow[],
+  keyFields: readonly string[],
+  only: string | undefined,
+): SnapshotRow[] {
+  const last = new Map<unknown, SnapshotRow>();
+  for (const row of rows) {
+    const identity = identityOf(row.key as Row, keyFields, only);
+    last.delete(identity);
+    last.set(identity, row);
+  }
+  return [...last.values()];
+}
+
+/** Whether the rows' one-field keys (all numbers, or all bigints: `isPlainNumber`) are all different. */
+function distinctNumbers(rows: readonly SnapshotRow[], field: string): boolean {
+  const first = (rows[0]?.key as Row | undefined)?.[field];
+  const sorted =
+    typeof first === "bigint"
+      ? BigInt64Array.from(rows, (row) => (row.key as Row)[field] as bigint).sort()
+      : Float64Array.from(rows, (row) => (row.key as Row)[field] as number).sort();
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return false;
+  return true;
+}
+
+/** A number other than -0 and NaN, or a bigint of 64 bits (what `distinctNumbers` sorts exactly). */
+function isPlainNumber(value: unknown): value is number | bigint {
+  if (typeof value === "bigint") return BigInt.asIntN(64, value) === value;
+  return typeof value === "number" && !Number.isNaN(value) && !Object.is(value, -0);
 }
 
 function identityOf(key: Row, keyFields: readonly string[], only: string | undefined): unknown {
