@@ -71,12 +71,24 @@ export class FetchedBatch {
     this.highWatermark = partitionData.highWatermark;
     this.rawMessages = messages;
     const from = String(fetchedOffset);
-    this.messagesWithinOffset = messages.filter((message) => !offsetBefore(message.offset, from));
-    this.messages = filterAbortedMessages({
-      messages: this.messagesWithinOffset,
-      abortedTransactions,
-    }).filter((message) => !message.isControlRecord);
+    this.messagesWithinOffset = kept(messages, (message) => !offsetBefore(message.offset, from));
+    this.messages = kept(
+      filterAbortedMessages({ messages: this.messagesWithinOffset, abortedTransactions }),
+      (message) => !message.isControlRecord,
+    );
   }
+}
+
+/**
+ * `messages.filter(keep)`, but `messages` itself when it keeps them all (nothing changes the
+ * arrays): a fetch mostly keeps every message, and each copy was an array per fetch grown a
+ * record at a time.
+ */
+function kept(messages: BatchMessage[], keep: (message: BatchMessage) => boolean): BatchMessage[] {
+  for (let index = 0; index < messages.length; index++) {
+    if (!keep(messages[index] as BatchMessage)) return messages.filter(keep);
+  }
+  return messages;
 }
 
 /**

@@ -157,9 +157,8 @@ export class BatchApplier {
     if (current !== undefined && current.key !== key)
       await this.applyRecords(current.topic, current.partition, current.records);
     const before = current?.key === key ? current.records : [];
-    const last = before.at(-1)?.offset ?? -1n;
     const fetched =
-      before.length === 0 ? batch.records : batch.records.filter((record) => record.offset > last);
+      before.length === 0 ? batch.records : after(batch.records, (before.at(-1) as IncomingRecord).offset);
     const moreWaiting = (batch.records.at(-1)?.offset ?? -1n) + 1n < batch.highWatermark;
     await this.applyRecords(
       topic,
@@ -184,7 +183,7 @@ export class BatchApplier {
     const epoch = this.epoch;
     // The position the target holds once the transactions started so far commit.
     const position = this.positions.get(key) ?? null;
-    const records = incoming.filter((record) => position === null || record.offset >= position);
+    const records = position === null ? incoming : after(incoming, position - 1n);
     const first = records[0];
     if (first === undefined) return;
     if (position !== null && first.offset > position) {
@@ -683,6 +682,13 @@ interface PlannedAhead {
   readonly actions: readonly ApplyAction[];
   /** Whether the actions copy snapshot rows straight from their Avro bytes. */
   readonly fromAvro: boolean;
+}
+
+/** The records past `offset` of a partition's `records` (in offset order): `records` itself when that is all of them. */
+function after(records: readonly IncomingRecord[], offset: bigint): readonly IncomingRecord[] {
+  let first = 0;
+  while (first < records.length && (records[first] as IncomingRecord).offset <= offset) first++;
+  return first === 0 ? records : records.slice(first);
 }
 
 /** Records of a partition held back from a batch to go with its next (see `cutTransactions`). */

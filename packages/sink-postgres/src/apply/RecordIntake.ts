@@ -53,7 +53,9 @@ export class RecordIntake {
     const { deadLetters } = this.options;
     const taken: SinkRecord[] = [];
     const bad: BadRecord[] = [];
-    for (const record of records) {
+    // An index loop: in this async function, for-of made an iterator result object per record.
+    for (let index = 0; index < records.length; index++) {
+      const record = records[index] as IncomingRecord;
       const decoded = this.decodeKnown(record) ?? (await this.decode(record));
       const result = decoded instanceof TributaryError ? decoded : this.filterOne(record, decoded);
       if (!(result instanceof TributaryError)) {

@@ -184,6 +184,25 @@ const edgeRows: Row[] = [
     local: -1n,
   },
   { ...nulls(6n), day: -1, at: 1n, local: 86_399_999_999n, money: "-0.10", big: -1n },
+  {
+    // Decimals with fewer digits than their scale; texts past the byte-by-byte length, or not.
+    ...nulls(7n),
+    money: "0.05",
+    money_nn: "-0.05",
+    wide: "14073.7488355327",
+    whole: "-9",
+    small: 10,
+    big: 1_000_000n,
+    note: `${"n".repeat(100)}\t${"m".repeat(411)}`,
+    note_nn: `${"p".repeat(300)}é${"q".repeat(300)}`,
+  },
+  {
+    ...nulls(8n),
+    wide: "-14073.7488355328",
+    whole: "99999",
+    note: "o".repeat(512),
+    note_nn: "r".repeat(513),
+  },
   // A key again: only its last row counts.
   { ...nulls(2n), note: "the second row of key 2" },
 ];
@@ -233,7 +252,7 @@ function bothWays(writer: WriterSchema, model: TableModel, messages: readonly Bu
   const read = messages.map((message) => {
     const result = reader.read(message, null);
     if (result === undefined) throw new Error("the snapshot reader did not read a message");
-    return result.row;
+    return result;
   });
   const layout = read[0]?.layout;
   if (layout === undefined) throw new Error("no rows");
@@ -319,7 +338,7 @@ describe("copyAvroRowsUtf8", () => {
     const read = snapshotReaderOf(writer)?.read(message, null);
     expect(read).toBeDefined();
     const fromRows = () => copyRowsUtf8(model.columns, [decoded]);
-    const fromBytes = () => copyAvroRowsUtf8(read?.row.layout as never, model.columns, [read?.row as never]);
+    const fromBytes = () => copyAvroRowsUtf8(read?.layout as never, model.columns, [read as never]);
     expect(fromRows).toThrow(/NUL character/);
     expect(fromBytes).toThrow(/NUL character/);
     let expected: unknown;
@@ -345,6 +364,8 @@ describe("SnapshotReader", () => {
         transaction: index % 3 === 0 ? null : transaction,
         source: { ...base.source, lsn: BigInt(index >> 2), table: index % 5 === 0 ? "zoo" : "zoo2" },
         origin: index % 4 === 0 ? "dc1" : "dc2",
+        // Repeats too (the reader reuses the last one's bigint), and exceeds 2^53 once.
+        ts_ms: index === 7 ? 2n ** 60n : BigInt(1_700_000_000_000 + (index >> 1)),
       };
       const message = encode(writer, envelope(row, changes));
       const full = decode(writer, message) as Envelope;
@@ -361,7 +382,17 @@ describe("SnapshotReader", () => {
       ]) {
         expect(read[field as keyof Envelope], field).toEqual(full[field as keyof Envelope]);
       }
+      expect(read.ts_ms).toBe(changes.ts_ms);
     }
+  });
+
+  it("is the read's row as well as its envelope", () => {
+    const key = { id: 1n };
+    const message = encode(writer, envelope(edgeRows[0] as Row));
+    const read = reader?.read(message, key);
+    expect(read?.envelope).toBe(read);
+    expect(read?.key).toBe(key);
+    expect(read?.bytes).toBe(message);
   });
 
   it("reads only snapshot reads with a full row and no old image", () => {
@@ -405,10 +436,10 @@ describe("planSnapshotCopy", () => {
       return {
         offset: BigInt(index),
         key,
-        value: read.envelope,
+        value: read,
         schema: writer.fingerprint,
         writer,
-        snapshotRow: read.row,
+        snapshotRow: read,
       };
     });
   }
@@ -449,6 +480,20 @@ describe("planSnapshotCopy", () => {
     expect((copy as Extract<ApplyAction, { kind: "copy" }>).rows).toBe(7);
   });
 
+  it("plans what planApply plans for the interleaved chunks of two snapshot workers, with and without a repeated key", () => {
+    const chunks = [1n, 2n, 100n, 101n, 3n, 102n, 4n, -5n].map((id) => nulls(id));
+    const repeated = [...chunks, { ...nulls(101n), note: "the second row of key 101" }, nulls(7n)];
+    for (const rows of [chunks, repeated]) {
+      const run = records(rows);
+      const direct = planSnapshotCopy(run, model, postgresDialect, options);
+      const planned = planApply(reduceBatch(run, model.keyFields), model, postgresDialect, options);
+      expect(direct).toBeDefined();
+      expect(comparable(direct as ApplyAction[])).toEqual(comparable(planned));
+    }
+    const copy = (planSnapshotCopy(records(repeated), model, postgresDialect, options) as ApplyAction[])[0];
+    expect((copy as Extract<ApplyAction, { kind: "copy" }>).rows).toBe(9);
+  });
+
   it("tells keys apart as reduceBatch does: -0 from 0, a number from a bigint, NaN equal to NaN", () => {
     const keyed = (kind: "double" | "string") => {
       const table: TableDescription = {
@@ -471,14 +516,16 @@ describe("planSnapshotCopy", () => {
         return {
           offset: BigInt(index),
           key,
-          value: read.envelope,
+          value: read,
           schema: valueWriter.fingerprint,
           writer: valueWriter,
-          snapshotRow: read.row,
+          snapshotRow: read,
         };
       });
     for (const [kind, keys] of [
       ["double", [0, -0, Number.NaN, 1.5, Number.NaN, 0, -0, Number.POSITIVE_INFINITY]],
+      ["double", [2.5, 0.5, 1.5, Number.NEGATIVE_INFINITY, 3]],
+      ["double", [2.5, 0.5, 1.5, 0.5, 3]],
       ["string", ["a", "1", "", "a", "l1|", "1"]],
     ] as const) {
       const schemas = keyed(kind);
