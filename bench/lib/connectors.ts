@@ -19,7 +19,11 @@ export function startSource(name: string, database: string): ConnectorProcess {
   });
 }
 
-/** `tributary sink` (consumer group `name`) applying `topics` to `database` on the target cluster. */
+/**
+ * `tributary sink` (consumer group `name`) applying `topics` to `database` on the target cluster.
+ * BENCH_SINK_CONFIG, a JSON object, replaces top-level sections of its config for an experiment,
+ * e.g. '{"batch":{"maxEvents":4000}}'.
+ */
 export function startSink(name: string, topics: string[], database: string): ConnectorProcess {
   return new ConnectorProcess("sink", {
     connector: "postgres-sink",
@@ -29,7 +33,17 @@ export function startSink(name: string, topics: string[], database: string): Con
     target: { host: "127.0.0.1", port: TARGET_PORT, user: "postgres", database },
     http: { enabled: false },
     log: { level: "info" },
+    ...configOverride("BENCH_SINK_CONFIG"),
   });
+}
+
+function configOverride(variable: string): Record<string, unknown> {
+  const text = process.env[variable];
+  if (text === undefined || text === "") return {};
+  const parsed: unknown = JSON.parse(text);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new Error(`${variable} must be a JSON object of config sections, got ${text}`);
+  return parsed as Record<string, unknown>;
 }
 
 export function benchTopic(sourceName: string, table: string): string {
