@@ -89,10 +89,9 @@ function lastOfEachKey(
 /** Whether the rows' one-field keys (all numbers, or all bigints: `isPlainNumber`) are all different. */
 function distinctNumbers(rows: readonly SnapshotRow[], field: string): boolean {
   const first = (rows[0]?.key as Row | undefined)?.[field];
-  const sorted =
-    typeof first === "bigint"
-      ? BigInt64Array.from(rows, (row) => (row.key as Row)[field] as bigint).sort()
-      : Float64Array.from(rows, (row) => (row.key as Row)[field] as number).sort();
+  const sorted = typeof first === "bigint" ? new BigInt64Array(rows.length) : new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) sorted[i] = (rows[i]?.key as Row)[field] as never;
+  sorted.sort();
   for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return false;
   return true;
 }
