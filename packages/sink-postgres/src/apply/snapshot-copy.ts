@@ -90,7 +90,7 @@ function lastOfEachKey(
 function distinctNumbers(rows: readonly SnapshotRow[], field: string): boolean {
   const first = (rows[0]?.key as Row | undefined)?.[field];
   const sorted = typeof first === "bigint" ? new BigInt64Array(rows.length) : new Float64Array(rows.length);
-  for (let i = 0; i < rows.length; i++) sorted[i] = (rows[i]?.key as Row)[field] as never;
+  for (let i = 0; i < rows.length; i++) sorted[i] = ((rows[i] as SnapshotRow).key as Row)[field] as never;
   sorted.sort();
   for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return false;
   return true;
