@@ -8,7 +8,7 @@ import { benchTopic } from "./lib/connectors.js";
 import { measureCopyBaseline } from "./lib/copy-baseline.js";
 import { openAdmin } from "./lib/kafka-offsets.js";
 import { measureLatency } from "./lib/latency-bench.js";
-import { dropDatabase, TARGET_PORT } from "./lib/postgres.js";
+import { dropDatabase, settleClusters, TARGET_PORT } from "./lib/postgres.js";
 import { benchPrefix, runNames } from "./lib/prefix.js";
 import { buildResults, formatTable } from "./lib/report.js";
 import { endToEndSnapshot, sinkOnlySnapshot, sourceOnlySnapshot } from "./lib/snapshot-bench.js";
@@ -74,15 +74,18 @@ step(`loading ${rows} rows`);
 const { sql, rowBytes } = await sourceWithRows(sourceDb, rows);
 try {
   step("baseline: COPY TO STDOUT | COPY FROM STDIN between the clusters");
+  await settleClusters();
   const copy = await measureCopyBaseline(sourceDb, name("copy"), rows);
 
   step("source alone: snapshot into Kafka");
   const sourceSnapshot = await sourceOnlySnapshot(admin, name("p1"), sourceDb, rows);
   step("sink alone: applying the snapshot topic");
   const sinkSnapshot = await sinkOnlySnapshot(name("s1"), benchTopic(name("p1"), "rows"), name("t1"), rows);
+  await settleClusters(name("t1"));
   step("source and sink together: snapshot end to end");
   const e2eNames = { source: name("p2"), sink: name("s2") };
   const endToEnd = await endToEndSnapshot(e2eNames, sourceDb, name("t2"), rows);
+  await settleClusters(name("t2"));
 
   step(`writing a backlog of ${transactions} transactions of 10 rows while every connector is stopped`);
   const backlog = await writeBacklog(sql, sourceDb, name("decode"), transactions, rows);

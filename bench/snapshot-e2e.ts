@@ -3,7 +3,7 @@ import { alternatedBuilds, useBuild } from "./lib/builds.js";
 import { ConnectorProcess } from "./lib/connector-process.js";
 import { measureCopyBaseline } from "./lib/copy-baseline.js";
 import { countOptions } from "./lib/count-options.js";
-import { dropDatabase, TARGET_PORT } from "./lib/postgres.js";
+import { dropDatabase, settleClusters, TARGET_PORT } from "./lib/postgres.js";
 import { runNames } from "./lib/prefix.js";
 import { endToEndSnapshot } from "./lib/snapshot-bench.js";
 import { sourceWithRows } from "./lib/workload.js";
@@ -33,6 +33,7 @@ try {
     for (const build of builds) {
       useBuild(build);
       const run = `${index}${build.cli === undefined ? "m" : "b"}`;
+      await settleClusters();
       const copy = await measureCopyBaseline(sourceDb, name(`c${run}`), rows);
       const figures = await endToEndSnapshot(
         { source: name(`p${run}`), sink: name(`s${run}`) },

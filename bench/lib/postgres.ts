@@ -38,6 +38,29 @@ export async function dropDatabase(name: string, port = SOURCE_PORT): Promise<vo
 }
 
 /**
+ * Leaves the clusters quiet for the next timed phase: `filled` on the target cluster (which a
+ * phase just filled) vacuumed and analyzed, then both clusters checkpointed. Else autovacuum
+ * works on those rows during the next phase (on the 1,000,000 rows of the sink-alone snapshot it
+ * ran through 7 s of the end-to-end snapshot's 13, which its COPY baseline never shared), and
+ * the checkpointer writes out the last phase's pages.
+ */
+export async function settleClusters(filled?: string): Promise<void> {
+  const targets: [string, number][] = [
+    [filled ?? "postgres", TARGET_PORT],
+    ["postgres", SOURCE_PORT],
+  ];
+  for (const [database, port] of targets) {
+    const client = await connect(database, port);
+    try {
+      if (database === filled) await client.query("VACUUM (ANALYZE)");
+      await client.query("CHECKPOINT");
+    } finally {
+      await client.end();
+    }
+  }
+}
+
+/**
  * Drops what a run named `prefix…` left on a cluster: its databases (with their slots) and the
  * replication origins its sinks set up (`tributary_<source name>`).
  */
