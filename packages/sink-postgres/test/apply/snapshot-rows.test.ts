@@ -466,32 +466,21 @@ describe("planSnapshotCopy", () => {
     expect(text(copy.data as Buffer[])).toContain("the second row of key 2");
   });
 
-  it("plans what planApply plans for ascending keys, and for keys that repeat after ascending", () => {
-    const ascending = Array.from({ length: 6 }, (_, i) => nulls(BigInt(i * 10 - 20)));
-    const repeated = [...ascending, { ...nulls(0n), note: "the second row of key 0" }, nulls(-100n)];
-    for (const rows of [ascending, repeated]) {
-      const run = records(rows);
+  it.each([
+    ["ascending keys", [-20n, -10n, 0n, 10n, 20n, 30n], 0n, 7],
+    ["the interleaved chunks of two snapshot workers", [1n, 2n, 100n, 101n, 3n, 102n, 4n, -5n], 101n, 9],
+  ])("plans what planApply plans for %s, and when a key repeats after them", (_, ids, again, copied) => {
+    const rows = ids.map((id) => nulls(id));
+    const repeated = [...rows, { ...nulls(again), note: `the second row of key ${again}` }, nulls(-100n)];
+    for (const set of [rows, repeated]) {
+      const run = records(set);
       const direct = planSnapshotCopy(run, model, postgresDialect, options);
       const planned = planApply(reduceBatch(run, model.keyFields), model, postgresDialect, options);
       expect(direct).toBeDefined();
       expect(comparable(direct as ApplyAction[])).toEqual(comparable(planned));
     }
     const copy = (planSnapshotCopy(records(repeated), model, postgresDialect, options) as ApplyAction[])[0];
-    expect((copy as Extract<ApplyAction, { kind: "copy" }>).rows).toBe(7);
-  });
-
-  it("plans what planApply plans for the interleaved chunks of two snapshot workers, with and without a repeated key", () => {
-    const chunks = [1n, 2n, 100n, 101n, 3n, 102n, 4n, -5n].map((id) => nulls(id));
-    const repeated = [...chunks, { ...nulls(101n), note: "the second row of key 101" }, nulls(7n)];
-    for (const rows of [chunks, repeated]) {
-      const run = records(rows);
-      const direct = planSnapshotCopy(run, model, postgresDialect, options);
-      const planned = planApply(reduceBatch(run, model.keyFields), model, postgresDialect, options);
-      expect(direct).toBeDefined();
-      expect(comparable(direct as ApplyAction[])).toEqual(comparable(planned));
-    }
-    const copy = (planSnapshotCopy(records(repeated), model, postgresDialect, options) as ApplyAction[])[0];
-    expect((copy as Extract<ApplyAction, { kind: "copy" }>).rows).toBe(9);
+    expect((copy as Extract<ApplyAction, { kind: "copy" }>).rows).toBe(copied);
   });
 
   it("tells keys apart as reduceBatch does: -0 from 0, a number from a bigint, NaN equal to NaN", () => {
