@@ -273,7 +273,7 @@ function toTopicList(topics: string[] | RegExp): (string | RegExp)[] {
 }
 
 /** A fetched record; its headers are decoded and converted only when read (the sink rarely reads them). */
-class KafkaRecord implements IncomingRecord {
+export class KafkaRecord implements IncomingRecord {
   readonly offset: bigint;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
@@ -285,6 +285,8 @@ class KafkaRecord implements IncomingRecord {
     readonly topic: string,
     readonly partition: number,
     message: KafkaMessage,
+    /** Made by `detached`: its bytes are its own already, so detaching it again copies nothing. */
+    private readonly ownsBytes = false,
   ) {
     this.offset = BigInt(message.offset);
     this.key = message.key;
@@ -302,9 +304,10 @@ class KafkaRecord implements IncomingRecord {
   }
 
   detached(): IncomingRecord {
+    if (this.ownsBytes) return this;
     return this.message === undefined
       ? copiedRecord(this)
-      : new KafkaRecord(this.topic, this.partition, detachedMessage(this.message));
+      : new KafkaRecord(this.topic, this.partition, detachedMessage(this.message), true);
   }
 }
 
