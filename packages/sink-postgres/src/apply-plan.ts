@@ -9,7 +9,7 @@
 import type { Row } from "@tributary/core";
 import type { ApplyStep } from "./batch-reduction.js";
 import { copyRowsUtf8 } from "./sql/copy-text.js";
-import type { Dialect } from "./sql/dialect.js";
+import type { CopyFormat, Dialect } from "./sql/dialect.js";
 import { changedColumns } from "./sql/row-statements.js";
 import type { SqlStatement } from "./sql/sql-text.js";
 import type { ColumnModel, TableModel } from "./table-model.js";
@@ -18,7 +18,7 @@ import type { CopyData } from "./target/copy-in.js";
 export type ApplyAction =
   | { readonly kind: "statement"; readonly statement: SqlStatement }
   /**
-   * Run `copy` (`COPY … FROM STDIN`, text format) and send `data`. With a `fallback`, run it
+   * Run `copy` (`COPY … FROM STDIN`, text format unless it says otherwise) and send `data`. With a `fallback`, run it
    * inside a savepoint, and when it fails roll back to the savepoint and run `fallback` instead
    * (the staging merge of the same rows).
    */
@@ -125,8 +125,8 @@ export function planApply(
 }
 
 /**
- * The copy of a bulk upsert of every column (`data`, COPY text of `rows` rows) straight into the
- * table, with the merge through the staging table `staging` to fall back on: the same data serves both.
+ * The copy of a bulk upsert of every column (`data`, `rows` rows in COPY's `format`) straight into
+ * the table, with the merge through the staging table `staging` to fall back on: the same data serves both.
  */
 export function directOrStagedCopy(
   table: TableModel,
@@ -134,12 +134,13 @@ export function directOrStagedCopy(
   data: CopyData,
   rows: number,
   staging: string,
+  format: CopyFormat = "text",
 ): ApplyAction {
   const fallback: ApplyAction[] = [
     { kind: "statement", statement: dialect.createStaging(table, staging, table.columns) },
-    { kind: "copy", copy: dialect.copyIntoStaging(staging, table.columns), data, rows },
+    { kind: "copy", copy: dialect.copyIntoStaging(staging, table.columns, format), data, rows },
   ];
   for (const statement of dialect.upsertFromStaging(table, staging, []))
     fallback.push({ kind: "statement", statement });
-  return { kind: "copy", copy: dialect.copyIntoTable(table), data, rows, fallback };
+  return { kind: "copy", copy: dialect.copyIntoTable(table, format), data, rows, fallback };
 }

@@ -2,14 +2,16 @@
  * A run of snapshot reads of a keyed table → its bulk copy written straight from the rows' Avro
  * bytes (snapshot-rows.ts), when that gives what `reduceBatch` and `planApply` give for the
  * decoded rows with a direct copy: one upsert of every column of each key's last row (in the
- * order of those last rows), copied into the table with the staging merge to fall back on.
- * Any run this cannot prove that for is left to them (undefined).
+ * order of those last rows), copied into the table with the staging merge to fall back on: in
+ * COPY's binary format where the target and the columns' types allow it (avro-copy-binary.ts),
+ * else in text (avro-copy-text.ts). Any run this cannot prove that for is left to them (undefined).
  */
 
 import type { Row } from "@tributary/core";
 import { type ApplyAction, directOrStagedCopy } from "../apply-plan.js";
 import { hasKey, keyIdentity } from "../batch-reduction.js";
-import { copyAvroRowsUtf8, layoutMatches } from "../sql/avro-copy-text.js";
+import { binaryTargets, copyAvroRowsBinary } from "../sql/avro-copy-binary.js";
+import { type AvroRowLayout, copyAvroRowsUtf8, layoutMatches } from "../sql/avro-copy-text.js";
 import type { Dialect } from "../sql/dialect.js";
 import type { TableModel } from "../table-model.js";
 import type { SinkRecord } from "./EventDecoder.js";
@@ -67,9 +69,21 @@ export function planSnapshotCopy(
   if (layout === undefined || last.length < options.copyThreshold || !layoutMatches(layout, table.columns)) {
     return undefined;
   }
-  const data = copyAvroRowsUtf8(layout, table.columns, last);
-  return [directOrStagedCopy(table, dialect, data, last.length, `${options.stagingPrefix}_1`)];
+  const staging = `${options.stagingPrefix}_1`;
+  const binary = dialect.binaryCopy && !textOnly.has(layout) ? binaryTargets(layout, table.columns) : null;
+  const data = binary === null ? undefined : copyAvroRowsBinary(layout, binary, last);
+  if (data !== undefined) return [directOrStagedCopy(table, dialect, data, last.length, staging, "binary")];
+  if (binary !== null) textOnly.add(layout);
+  return [
+    directOrStagedCopy(table, dialect, copyAvroRowsUtf8(layout, table.columns, last), last.length, staging),
+  ];
 }
+
+/**
+ * Row layouts (one per writer schema) with a value that had to go as text: their rows go as
+ * text from then on, rather than be written twice whenever such values recur.
+ */
+const textOnly = new WeakSet<AvroRowLayout>();
 
 /** The last row of each key, in the order of those last rows (as in reduceBatch). */
 function lastOfEachKey(

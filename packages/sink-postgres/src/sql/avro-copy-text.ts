@@ -20,7 +20,7 @@ import { formatterOf } from "./bind.js";
 import { COPY_ESCAPED_AS, copyField } from "./copy-text.js";
 
 /** How a field's value (one branch of its union) is written. */
-const Kind = {
+export const Kind = {
   Null: 0,
   Boolean: 1,
   Int: 2,
@@ -38,9 +38,9 @@ const Kind = {
   Timestamptz: 12,
   Timestamp: 13,
 } as const;
-type Kind = (typeof Kind)[keyof typeof Kind];
+export type Kind = (typeof Kind)[keyof typeof Kind];
 
-interface FieldLayout {
+export interface FieldLayout {
   /** The Avro field name (a column's `field`). */
   readonly name: string;
   /** The kind of each branch of the field's union, by branch index; null for a field that is no union. */
@@ -192,7 +192,7 @@ export function skipAvroRow(layout: AvroRowLayout, bytes: Buffer, start: number)
 }
 
 /** Most bytes of one chunk of the output (a larger row gets a chunk of its own size); as `copyRowsUtf8`. */
-const CHUNK_BYTES = 1 << 20;
+export const CHUNK_BYTES = 1 << 20;
 const TAB = 0x09;
 const NEWLINE = 0x0a;
 const BACKSLASH = 0x5c;
@@ -215,7 +215,7 @@ const UPPER_C = 0x43;
  * for scan and copy (whose copy also makes a view object per text), and 2,020 against 1,351 ns
  * for 1,024 bytes.
  */
-const SHORT_TEXT = 512;
+export const SHORT_TEXT = 512;
 const MINUS = 0x2d;
 
 /**
@@ -330,7 +330,7 @@ function writeValue(output: CopyChunks, reader: AvroCursor, kind: Kind, scale: n
 }
 
 /** The unscaled value of a decimal of at most 6 bytes (two's complement, big-endian): exact as a number. */
-function shortUnscaled(bytes: Buffer, start: number, length: number): number {
+export function shortUnscaled(bytes: Buffer, start: number, length: number): number {
   let value = length > 0 && ((bytes[start] as number) & 0x80) !== 0 ? -1 : 0;
   for (let i = start; i < start + length; i++) value = value * 256 + (bytes[i] as number);
   return value;
@@ -408,7 +408,7 @@ const NOT_COPIED_AS_IS = (() => {
 })();
 
 /** The output: a few large Buffers, filled one after the other (as `copyRowsUtf8`). */
-class CopyChunks {
+export class CopyChunks {
   private readonly chunks: Buffer[] = [];
   chunk: Buffer;
   at = 0;

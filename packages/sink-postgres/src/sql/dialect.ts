@@ -10,6 +10,9 @@ import type { ColumnModel, TableModel } from "../table-model.js";
 import type { TypeOptions } from "./postgres-types.js";
 import type { SqlStatement } from "./sql-text.js";
 
+/** The data format of a `COPY … FROM STDIN`. */
+export type CopyFormat = "text" | "binary";
+
 export interface Dialect {
   readonly name: "postgres" | "polardb" | "analyticdb";
   /**
@@ -17,6 +20,12 @@ export interface Dialect {
    * can then be copied straight into the table, a key it holds already failing the COPY.
    */
   readonly enforcesKeys: boolean;
+  /**
+   * True when snapshot rows may be copied in COPY's binary format (`avro-copy-binary.ts`), whose
+   * encoding of the built-in types is checked against PostgreSQL's own (an integration test);
+   * the other targets of the family get text.
+   */
+  readonly binaryCopy: boolean;
   /** The type of a created or added column. */
   columnType(column: ColumnModel, table: TableModel, options?: TypeOptions): string;
   /** Statements that create the table when missing (its schema and user types first). */
@@ -41,10 +50,10 @@ export interface Dialect {
   deleteRow(table: TableModel, before: Row): SqlStatement[];
   /** A temporary table for `columns` of the table, dropped at commit. */
   createStaging(table: TableModel, staging: string, columns: readonly ColumnModel[]): SqlStatement;
-  /** The `COPY … FROM STDIN` (text format) that fills the staging table; its data comes from `copyRows`. */
-  copyIntoStaging(staging: string, columns: readonly ColumnModel[]): string;
-  /** The `COPY … FROM STDIN` (text format) that inserts rows straight into the table (every column). */
-  copyIntoTable(table: TableModel): string;
+  /** The `COPY … FROM STDIN` (text format unless told) that fills the staging table; its data comes from `copyRows`. */
+  copyIntoStaging(staging: string, columns: readonly ColumnModel[], format?: CopyFormat): string;
+  /** The `COPY … FROM STDIN` (text format unless told) that inserts rows straight into the table (every column). */
+  copyIntoTable(table: TableModel, format?: CopyFormat): string;
   /** Merge the staged rows (every column, or all but `unchanged`) into the table. */
   upsertFromStaging(table: TableModel, staging: string, unchanged: readonly string[]): SqlStatement[];
   /** Delete the rows whose keys are staged. */

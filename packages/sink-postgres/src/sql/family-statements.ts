@@ -35,6 +35,8 @@ export interface FamilyTraits {
   /** Appended to CREATE TABLE and to the staging table's CREATE (distribution); empty for none. */
   readonly tableSuffix: (table: TableModel) => string;
   readonly addColumnIfNotExists: boolean;
+  /** See `Dialect.binaryCopy` (false when absent). */
+  readonly binaryCopy?: boolean;
 }
 
 function present(statement: SqlStatement | null): SqlStatement[] {
@@ -55,6 +57,7 @@ export function familyDialect(traits: FamilyTraits): Dialect {
   return {
     name: traits.name,
     enforcesKeys: traits.upsert === "on-conflict",
+    binaryCopy: traits.binaryCopy ?? false,
     columnType: traits.columnType,
     createTable: (table, typeOptions) => createTableStatements(table, ddl(table, typeOptions)),
     addColumns: (table, columns, typeOptions) => addColumnStatements(table, columns, ddl(table, typeOptions)),

@@ -11,4 +11,5 @@ export const postgresDialect: Dialect = familyDialect({
   upsert: "on-conflict",
   tableSuffix: () => "",
   addColumnIfNotExists: true,
+  binaryCopy: true,
 });

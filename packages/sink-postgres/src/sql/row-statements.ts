@@ -7,6 +7,7 @@
 import type { Row } from "@tributary/core";
 import type { ColumnModel, TableModel } from "../table-model.js";
 import { bindColumn, bindValue } from "./bind.js";
+import type { CopyFormat } from "./dialect.js";
 import { assignmentCastType } from "./postgres-types.js";
 import { qualifiedName, quoteIdentifier, type SqlStatement, statement } from "./sql-text.js";
 
@@ -212,15 +213,21 @@ export function createStagingTable(
   );
 }
 
-/** `COPY staging (columns) FROM STDIN` in text format (see copy-text.ts for the data). */
-export function copyIntoStaging(staging: string, columns: readonly ColumnModel[]): string {
-  return `COPY ${quoteIdentifier(staging)} (${columnList(columns)}) FROM STDIN`;
+/** `COPY staging (columns) FROM STDIN`, in text format (see copy-text.ts for the data) unless told. */
+export function copyIntoStaging(
+  staging: string,
+  columns: readonly ColumnModel[],
+  format: CopyFormat = "text",
+): string {
+  return `COPY ${quoteIdentifier(staging)} (${columnList(columns)}) FROM STDIN${formatOption(format)}`;
 }
 
-/** `COPY table (every column) FROM STDIN` in text format. */
-export function copyIntoTable(table: TableModel): string {
-  return `COPY ${tableName(table)} (${columnList(table.columns)}) FROM STDIN`;
+/** `COPY table (every column) FROM STDIN`, in text format unless told. */
+export function copyIntoTable(table: TableModel, format: CopyFormat = "text"): string {
+  return `COPY ${tableName(table)} (${columnList(table.columns)}) FROM STDIN${formatOption(format)}`;
 }
+
+const formatOption = (format: CopyFormat) => (format === "text" ? "" : ` WITH (FORMAT ${format})`);
 
 /** INSERT … SELECT from the staging table, `conflict` appended (empty for a plain insert). */
 export function insertFromStaging(table: TableModel, staging: string, conflict: string): SqlStatement {

@@ -1,6 +1,6 @@
 /**
  * `COPY … FROM STDIN` over node-postgres without pg-copy-streams: a submittable that sends the
- * text-format data (already in memory: `planApply` builds it) once the server asks for it.
+ * data (already in memory: `planApply` builds it) once the server asks for it.
  */
 import type pg from "pg";
 
@@ -96,10 +96,10 @@ export function* utf8Chunks(text: string, size: number, reserve = 0): Generator<
   }
 }
 
-/** COPY text-format data: one text, or its UTF-8 bytes in chunks (sent one after the other). */
+/** COPY data: one text, or bytes in chunks (sent one after the other: text format's UTF-8, or binary format). */
 export type CopyData = string | readonly Buffer[];
 
-/** Runs `copy` (`COPY … FROM STDIN`, text format) with `data`; resolves to the number of rows copied. */
+/** Runs `copy` (`COPY … FROM STDIN`, in the format it names) with `data`; resolves to the number of rows copied. */
 export function copyIn(client: pg.Client, copy: string, data: CopyData): Promise<number> {
   const submittable = new CopyIn(copy, data);
   client.query(submittable as unknown as pg.Submittable);
