@@ -27,6 +27,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /out/packages ./packages
 COPY --from=build /app/schemas ./schemas
 USER node
-# The node flags are packages/cli/src/node-flags.ts's, which says why.
+# The environment and the node flags are packages/cli/src/node-flags.ts's, which says why.
+ENV GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728
 ENTRYPOINT ["node", "--max-semi-space-size=32", "--heap-growing-percent=150", "packages/cli/dist/bin.js"]
 CMD ["--help"]

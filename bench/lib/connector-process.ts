@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
-import { CONNECTOR_NODE_FLAGS } from "../../packages/cli/src/node-flags.js";
+import { CONNECTOR_ENVIRONMENT, CONNECTOR_NODE_FLAGS } from "../../packages/cli/src/node-flags.js";
 import { type ProcessStats, readProcessStats } from "./process-stats.js";
 
 /**
@@ -52,6 +52,7 @@ export class ConnectorProcess {
       [...CONNECTOR_NODE_FLAGS, ...nodeArguments(command), cli(), command, "--config", file],
       {
         stdio: ["ignore", "ignore", "pipe"],
+        env: { ...process.env, ...CONNECTOR_ENVIRONMENT },
       },
     );
     let buffered = "";

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { CONNECTOR_NODE_FLAGS } from "../../packages/cli/src/node-flags.js";
+import { CONNECTOR_ENVIRONMENT, CONNECTOR_NODE_FLAGS } from "../../packages/cli/src/node-flags.js";
 
 const CLI = fileURLToPath(new URL("../../packages/cli/dist/bin.js", import.meta.url));
 
@@ -27,7 +27,7 @@ export class ConnectorProcess {
     this.child = spawn(process.execPath, [...CONNECTOR_NODE_FLAGS, CLI, role, "--config", configFile], {
       stdio: ["ignore", log, log],
       detached: true,
-      env: withoutTributaryVariables(process.env),
+      env: { ...withoutTributaryVariables(process.env), ...CONNECTOR_ENVIRONMENT },
     });
     closeSync(log);
     this.exited = new Promise((resolve) => {

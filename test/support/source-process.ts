@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
-import { CONNECTOR_NODE_FLAGS } from "../../packages/cli/src/node-flags.js";
+import { CONNECTOR_ENVIRONMENT, CONNECTOR_NODE_FLAGS } from "../../packages/cli/src/node-flags.js";
 
 /** The compiled CLI; the integration project's globalSetup runs `tsc -b` so it is current. */
 export const CLI_BIN = fileURLToPath(new URL("../../packages/cli/dist/bin.js", import.meta.url));
@@ -40,7 +40,7 @@ function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   for (const [name, value] of Object.entries(process.env)) {
     if (!name.startsWith("TRIBUTARY_")) env[name] = value;
   }
-  return { ...env, ...extra };
+  return { ...env, ...CONNECTOR_ENVIRONMENT, ...extra };
 }
 
 function matches(match: LogMatch, line: LogLine): boolean {
