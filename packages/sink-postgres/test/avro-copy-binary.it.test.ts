@@ -18,7 +18,7 @@ import {
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SnapshotRead, snapshotReaderOf } from "../src/apply/snapshot-rows.js";
-import { binaryTargets, copyAvroRowsBinary } from "../src/sql/avro-copy-binary.js";
+import { binaryTargets, copyAvroRowsBinary, staleColumnTypes } from "../src/sql/avro-copy-binary.js";
 import { copyAvroRowsUtf8 } from "../src/sql/avro-copy-text.js";
 import { postgresDialect } from "../src/sql/postgres-dialect.js";
 import { buildTableModel, type TableModel, withTargetTypes } from "../src/table-model.js";
@@ -326,5 +326,55 @@ describe("snapshot rows in COPY's binary format", () => {
     const { text, binary } = await bothFormats(rows);
     expect(text).toHaveLength(rows.length);
     expect(binary).toEqual(text);
+  });
+
+  it("are refused with an error the sink retries on when a column's type changed since it was read", async () => {
+    const narrow = {
+      ...description,
+      table: "narrow",
+      columns: [
+        pgColumn("id", INT, "integer", { notNull: true }),
+        pgColumn("n", INT, "integer"),
+        pgColumn("m", LONG, "bigint"),
+      ],
+    };
+    const narrowSchemas = buildTableSchemas(narrow);
+    const narrowWriter = compileSchema(narrowSchemas.value);
+    const narrowReader = snapshotReaderOf(narrowWriter);
+    const rows = [1, 2].map((id) =>
+      narrowReader?.read(encode(narrowWriter, { ...envelope({ id, n: id * 10, m: BigInt(id) }) }), null),
+    ) as SnapshotRead[];
+    await client.query("CREATE TABLE public.narrow (id integer PRIMARY KEY, n integer, m bigint)");
+    const model = withTargetTypes(
+      buildTableModel(narrowSchemas.value, narrowSchemas.key, { sourceConnector: "postgres" }),
+      new Map([
+        ["id", "integer"],
+        ["n", "integer"],
+        ["m", "bigint"],
+      ]),
+    );
+    const layout = (rows[0] as SnapshotRead).layout;
+    const data = copyAvroRowsBinary(layout, binaryTargets(layout, model.columns) ?? [], rows) ?? [];
+    const copy = postgresDialect.copyIntoTable(model, "binary");
+    const refusal = async () => {
+      try {
+        await copyIn(client, copy, data);
+      } catch (error) {
+        return error;
+      }
+      throw new Error("the copy went through");
+    };
+    await copyIn(client, copy, data);
+    await client.query("TRUNCATE public.narrow; ALTER TABLE public.narrow ALTER n TYPE bigint");
+    const shorter = await refusal();
+    expect(staleColumnTypes(shorter)).toBe(true);
+    await client.query("ALTER TABLE public.narrow ALTER n TYPE integer, ALTER m TYPE integer");
+    const longer = await refusal();
+    expect(staleColumnTypes(longer)).toBe(true);
+    expect([(shorter as { code: string }).code, (longer as { code: string }).code]).toEqual([
+      "08P01",
+      "22P03",
+    ]);
+    expect(staleColumnTypes(new Error("incorrect binary data format"))).toBe(false);
   });
 });

@@ -26,6 +26,7 @@ import type { PostgresSinkConfig } from "../config.js";
 import type { CheckedRun, ConflictCount, ConflictDetector } from "../conflicts/ConflictDetector.js";
 import { splitAtSchemaChanges } from "../ddl/split-at-schema-changes.js";
 import type { SinkMetrics } from "../SinkMetrics.js";
+import { staleColumnTypes } from "../sql/avro-copy-binary.js";
 import type { Dialect } from "../sql/dialect.js";
 import type { TableModel } from "../table-model.js";
 import { selectOffsets, upsertOffset } from "../target/helper-sql.js";
@@ -743,12 +744,17 @@ function applyFailure(
   const last = records.at(-1)?.offset;
   const state = (error as { code?: unknown }).code;
   const reason = isTributaryError(error) ? error.reason : (error as Error).message;
+  const stale = staleColumnTypes(error);
   return new TributaryError(
     "TRB_SINK_APPLY",
     `applying offsets ${first}-${last} of ${topic} partition ${partition} to ${model.schema}.${model.table} failed: ` +
-      `${reason}${typeof state === "string" && !isTributaryError(error) ? ` (SQLSTATE ${state})` : ""}`,
+      `${reason}${typeof state === "string" && !isTributaryError(error) ? ` (SQLSTATE ${state})` : ""}` +
+      (stale
+        ? "; the binary COPY data did not fit a column's type: the table's column types changed since the sink " +
+          "read them, and the sink reads them again when it retries"
+        : ""),
     {
-      retriable: isRetriable(error),
+      retriable: stale || isRetriable(error),
       cause: error,
       details: {
         topic,

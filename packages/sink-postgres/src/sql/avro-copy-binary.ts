@@ -447,3 +447,16 @@ function writeInt16(output: CopyChunks, value: number): void {
   chunk[output.at++] = value >> 8;
   chunk[output.at++] = value;
 }
+
+/**
+ * Whether `error` is the target refusing binary COPY data because a column's type is not the one
+ * the data was written for (the table changed after its types were read): a value shorter than
+ * the type reads (08P01, "insufficient data left in message") or longer (22P03, "incorrect
+ * binary data format"). Only binary COPY sends the sink's values in binary, so a statement
+ * never raises these.
+ */
+export function staleColumnTypes(error: unknown): boolean {
+  const record = error as { code?: unknown; severity?: unknown } | null;
+  if (typeof record?.severity !== "string") return false;
+  return record.code === "22P03" || record.code === "08P01";
+}
