@@ -18,9 +18,9 @@ import type { CopyData } from "./target/copy-in.js";
 export type ApplyAction =
   | { readonly kind: "statement"; readonly statement: SqlStatement }
   /**
-   * Run `copy` (`COPY … FROM STDIN`, text format unless it says otherwise) and send `data`. With a `fallback`, run it
-   * inside a savepoint, and when it fails roll back to the savepoint and run `fallback` instead
-   * (the staging merge of the same rows).
+   * Run `copy` (`COPY … FROM STDIN`, text format unless it names another) and send `data`. With
+   * a `fallback`, run it inside a savepoint, and when it fails roll back to the savepoint and run
+   * `fallback` instead (the staging merge of the same rows).
    */
   | {
       readonly kind: "copy";

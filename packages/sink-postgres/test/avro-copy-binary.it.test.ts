@@ -11,7 +11,6 @@ import {
   type ColumnType,
   type ColumnValue,
   compileSchema,
-  type Envelope,
   encode,
   type Row,
 } from "@tributary/core";
@@ -23,7 +22,7 @@ import { copyAvroRowsUtf8 } from "../src/sql/avro-copy-text.js";
 import { postgresDialect } from "../src/sql/postgres-dialect.js";
 import { buildTableModel, type TableModel, withTargetTypes } from "../src/table-model.js";
 import { copyIn } from "../src/target/copy-in.js";
-import { decimal, INT, LONG, pgColumn, STRING } from "./support/models.js";
+import { decimal, envelope, INT, LONG, pgColumn, STRING } from "./support/models.js";
 
 const PORT = 5433;
 const DATABASE = `tributary_binarycopy_${randomBytes(5).toString("hex")}`;
@@ -183,39 +182,14 @@ const description = {
   ],
 };
 const schemas = buildTableSchemas(description);
+const snapshotRead = (row: Row) => envelope("r", null, row, [], description);
 const writer = compileSchema(schemas.value);
-
-function envelope(after: Row): Envelope {
-  return {
-    before: null,
-    after,
-    unchanged: [],
-    op: "r",
-    source: {
-      connector: "postgres",
-      name: "shop",
-      database: "shop",
-      schema: "public",
-      table: "pairs",
-      lsn: 1n,
-      file: null,
-      pos: null,
-      gtid: null,
-      txId: null,
-      commitTsMs: null,
-      snapshot: true,
-    },
-    origin: "o",
-    ts_ms: 1n,
-    transaction: null,
-  };
-}
 
 function reads(rows: readonly Row[]): SnapshotRead[] {
   const reader = snapshotReaderOf(writer);
   if (reader === null) throw new Error("no snapshot reader for the pairs");
   return rows.map((row) => {
-    const read = reader.read(encode(writer, envelope(row)), null);
+    const read = reader.read(encode(writer, snapshotRead(row)), null);
     if (read === undefined) throw new Error("the snapshot reader did not read a row");
     return read;
   });
@@ -342,7 +316,7 @@ describe("snapshot rows in COPY's binary format", () => {
     const narrowWriter = compileSchema(narrowSchemas.value);
     const narrowReader = snapshotReaderOf(narrowWriter);
     const rows = [1, 2].map((id) =>
-      narrowReader?.read(encode(narrowWriter, { ...envelope({ id, n: id * 10, m: BigInt(id) }) }), null),
+      narrowReader?.read(encode(narrowWriter, snapshotRead({ id, n: id * 10, m: BigInt(id) })), null),
     ) as SnapshotRead[];
     await client.query("CREATE TABLE public.narrow (id integer PRIMARY KEY, n integer, m bigint)");
     const model = withTargetTypes(

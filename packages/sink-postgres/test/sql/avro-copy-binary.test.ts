@@ -9,7 +9,6 @@ import {
   type ColumnType,
   compileSchema,
   decode,
-  type Envelope,
   encode,
   type Row,
   type WriterSchema,
@@ -22,6 +21,7 @@ import type { ApplyAction } from "../../src/apply-plan.js";
 import { binaryTargets, copyAvroRowsBinary, Target } from "../../src/sql/avro-copy-binary.js";
 import { postgresDialect } from "../../src/sql/postgres-dialect.js";
 import { buildTableModel, withTargetTypes } from "../../src/table-model.js";
+import { envelope } from "../support/models.js";
 
 const column = (name: string, type: ColumnType): ColumnDescription => ({
   name,
@@ -53,37 +53,14 @@ function tableOf(name: string, columns: readonly [string, ColumnType, string | u
   const read = (rows: readonly Row[]): SnapshotRead[] =>
     rows.map((row) => {
       const key = decode(keyWriter, encode(keyWriter, { id: row.id })) as Row;
-      const result = snapshotReaderOf(writer)?.read(encode(writer, envelope(name, row)), key);
+      const result = snapshotReaderOf(writer)?.read(
+        encode(writer, envelope("r", null, row, [], { database: "shop", schema: "public", table: name })),
+        key,
+      );
       if (result === undefined) throw new Error("the snapshot reader did not read a row");
       return result;
     });
   return { writer, model, read };
-}
-
-function envelope(table: string, after: Row): Envelope {
-  return {
-    before: null,
-    after,
-    unchanged: [],
-    op: "r",
-    source: {
-      connector: "postgres",
-      name: "shop",
-      database: "shop",
-      schema: "public",
-      table,
-      lsn: 1n,
-      file: null,
-      pos: null,
-      gtid: null,
-      txId: null,
-      commitTsMs: null,
-      snapshot: true,
-    },
-    origin: "o",
-    ts_ms: 1n,
-    transaction: null,
-  };
 }
 
 const NUMERIC: ColumnType = { kind: "decimal", precision: 12, scale: 2, specialValues: true };
