@@ -187,9 +187,7 @@ function writeValue(
       const value = reader.readLong();
       if (typeof value === "number") return writeInteger(output, value, target);
       if (target !== Target.Int8) return false;
-      output.reserve(12);
-      writeInt32(output, 8);
-      output.at = output.chunk.writeBigInt64BE(value, output.at);
+      writeBigInt64Field(output, value);
       return true;
     }
     case Kind.Float: {
@@ -264,9 +262,7 @@ function writeValue(
       const infinite = micros === TIMESTAMP_POSITIVE_INFINITY || micros === TIMESTAMP_NEGATIVE_INFINITY;
       const value = infinite ? micros : micros - POSTGRES_EPOCH_MICROS_BIG;
       if (!infinite && !(value >= FIRST_TIMESTAMP && value < END_TIMESTAMP)) return false;
-      output.reserve(12);
-      writeInt32(output, 8);
-      output.at = output.chunk.writeBigInt64BE(value, output.at);
+      writeBigInt64Field(output, value);
       return true;
     }
     default:
@@ -429,6 +425,13 @@ function writeInt64Field(output: CopyChunks, value: number): void {
   const high = Math.floor(value / TWO_TO_32);
   writeInt32(output, high);
   writeInt32(output, value - high * TWO_TO_32);
+}
+
+/** A field of 8 bytes holding a 64-bit bigint. */
+function writeBigInt64Field(output: CopyChunks, value: bigint): void {
+  output.reserve(12);
+  writeInt32(output, 8);
+  output.at = output.chunk.writeBigInt64BE(value, output.at);
 }
 
 // Stores into a Uint8Array keep the low 8 bits, so negative values come out in two's complement.

@@ -115,7 +115,7 @@ export class TargetConnection {
     this.ahead.push(statement.text);
   }
 
-  /** Runs `COPY … FROM STDIN` with text-format `data`; resolves to the rows copied. */
+  /** Runs `COPY … FROM STDIN` with `data` in the format the statement names; resolves to the rows copied. */
   async copy(copy: string, data: CopyData): Promise<number> {
     try {
       return await copyIn(this.client, this.takeAhead(copy), data);
